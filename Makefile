@@ -1,0 +1,59 @@
+# tsrunc: build, install, demo, test. Bun comes from npm (pinned in package.json).
+BUN      := node_modules/@oven/bun-linux-x64/bin/bun
+TSC      := node_modules/.bin/tsc
+PREFIX   ?= /usr/local
+VERSION  := $(shell node -p "require('./package.json').version")
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BIN      := dist/tsrunc
+SRC      := $(shell find src -name '*.ts' -o -name '*.js') package.json Makefile
+TEST_ROOTFS := test/.rootfs
+
+.PHONY: all build install demo test test-unit test-integration deps clean rootfs
+
+all: build
+
+node_modules/.installed: package.json
+	npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+	touch $@
+
+deps: node_modules/.installed
+
+src/spec/generated/validate-config.js: schema/*.json schema/compile.ts | node_modules/.installed
+	$(BUN) schema/compile.ts
+
+# --no-compile-autoload-*: containerd runs the runtime with the bundle as cwd; a .env or bunfig.toml
+# there must not configure the runtime.
+$(BIN): node_modules/.installed src/spec/generated/validate-config.js $(SRC)
+	$(TSC) --noEmit -p .
+	mkdir -p dist
+	$(BUN) build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+	  --define TSRUNC_VERSION='"$(VERSION)"' --define TSRUNC_COMMIT='"$(COMMIT)"' \
+	  src/main.ts --outfile $(BIN)
+
+build: $(BIN)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tsrunc
+
+# a busybox rootfs from Debian's busybox-static
+rootfs:
+	@command -v busybox >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static)
+	bundles/make-busybox-rootfs.sh $(TEST_ROOTFS)
+
+demo: build rootfs
+	bundles/demo.sh $(BIN) $(TEST_ROOTFS)
+
+test-unit: node_modules/.installed
+	$(BUN) test test/unit
+
+test-integration: build rootfs
+	TSRUNC=$(abspath $(BIN)) TSRUNC_ROOTFS=$(abspath $(TEST_ROOTFS)) $(BUN) test --timeout 60000 test/integration
+	test/check-clean.sh
+
+test: build rootfs
+	$(BUN) test test/unit
+	TSRUNC=$(abspath $(BIN)) TSRUNC_ROOTFS=$(abspath $(TEST_ROOTFS)) $(BUN) test --timeout 60000 test/integration
+	test/check-clean.sh
+
+clean:
+	rm -rf dist $(TEST_ROOTFS)

@@ -1,0 +1,30 @@
+// Global flags shared by every subcommand (runc's names and defaults).
+import * as fs from "node:fs";
+import { UsageError } from "../errors";
+import { DEFAULT_ROOT } from "../state/state";
+
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  "log-format": string;
+  debug: boolean;
+  "systemd-cgroup": boolean;
+  rootless: string;
+}
+
+export const globalOptions = {
+  root: { type: "string", default: DEFAULT_ROOT, describe: "root directory for storage of container state (tmpfs recommended)", global: true },
+  log: { type: "string", describe: "log file path (default: stderr)", global: true },
+  "log-format": { type: "string", default: "text", choices: ["text", "json"], describe: "log format", global: true },
+  debug: { type: "boolean", default: false, describe: "enable debug logging, with a timeline of each step", global: true },
+  "systemd-cgroup": { type: "boolean", default: false, describe: "manage cgroups through systemd (slice:prefix:name cgroupsPath)", global: true },
+  rootless: { type: "string", default: "auto", describe: "ignore cgroup permission errors (true, false or auto)", global: true },
+} as const;
+
+export function checkGlobals(a: GlobalArgs): void {
+  if (a["systemd-cgroup"] && !fs.existsSync("/run/systemd/system")) {
+    throw new UsageError("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver");
+  }
+  if (a["systemd-cgroup"]) throw new UsageError("--systemd-cgroup: the systemd cgroup driver is not supported yet");
+  if (!["true", "false", "auto"].includes(String(a.rootless))) throw new UsageError(`--rootless: must be true, false or auto, not ${JSON.stringify(a.rootless)}`);
+}

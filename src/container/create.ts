@@ -1,0 +1,192 @@
+// The create path (DESIGN.md §1), parent side, top to bottom. The init side's steps are in
+// init.ts; the numbered "sync" comments mark where the two meet over the socketpair.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { O, S_IF, SIGNALS, type Sys } from "../sys";
+import type { Spec } from "../spec/types";
+import { ConfigError, UsageError, StepError, step } from "../errors";
+import { loadSpec } from "../spec/load";
+import { validateId } from "../spec/validate";
+import { log, Timeline } from "../log";
+import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
+import { lockDir } from "../state/lock";
+import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, type CgroupDir } from "../linux/cgroups";
+import { applyV1Devices } from "../linux/cgroups/devices";
+import { forkSingleThreaded } from "../linux/process";
+import { writeIdMaps } from "../linux/idmap";
+import { newNamespace } from "../linux/namespaces";
+import { isBind } from "../linux/mountopts";
+import { SyncReader, send } from "./sync";
+import { runStage1, type InitPlan } from "./init";
+import { unsupportedFields } from "./unsupported";
+import { hostFacts } from "./host";
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+}
+
+export interface Created {
+  saved: SavedState;
+  dir: string;
+  /** the lock fd on the state dir, held until the caller exits */
+  lockFd: number;
+}
+
+export function createContainer(sys: Sys, opts: CreateOptions): Created {
+  const t = new Timeline();
+  // 1. everything that can be refused is refused before any side effect
+  const idProblem = validateId(opts.id);
+  if (idProblem) throw new UsageError(idProblem);
+  const bundle = path.resolve(opts.bundle || ".");
+  const { spec, warnings } = loadSpec(bundle, hostFacts());
+  for (const w of warnings) log.warn(w);
+  const problems = unsupportedFields(spec);
+  if (problems.length) throw new ConfigError(problems);
+  const rootfs = checkRootfs(bundle, spec);
+  const nss = spec.linux?.namespaces ?? [];
+  if (!newNamespace(nss, "mount")) throw new ConfigError(["/linux/namespaces: tsrunc needs a new mount namespace to set up the rootfs"]);
+  if (opts.consoleSocket) throw new UsageError("--console-socket: terminals are not supported yet (process.terminal must be false)");
+  t.mark("load and validate config");
+
+  // 2. the state dir is the container's existence: mkdir is the atomic "id is free" test
+  fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  const dir = stateDir(opts.root, opts.id);
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`container with id exists: ${opts.id}`);
+    throw e;
+  }
+  const lockFd = lockDir(sys, dir);
+  const undo: (() => void)[] = [() => fs.rmSync(dir, { recursive: true, force: true })];
+  try {
+    const saved = setUp(sys, opts, spec, bundle, rootfs, dir, lockFd, undo, t);
+    return { saved, dir, lockFd };
+  } catch (e) {
+    const cleanupErrors: string[] = [];
+    for (const u of undo.reverse()) {
+      try { u(); } catch (ce) { cleanupErrors.push(ce instanceof Error ? ce.message : String(ce)); }
+    }
+    if (cleanupErrors.length && e instanceof Error) e.message += `; cleanup also failed: ${cleanupErrors.join("; ")}`;
+    throw e;
+  }
+}
+
+function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs: string, dir: string, lockFd: number, undo: (() => void)[], t: Timeline): SavedState {
+  const nss = spec.linux?.namespaces ?? [];
+  // 3. cgroups, made from the parent side; the init joins them before it creates its cgroup ns
+  const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
+  const created = step("create cgroups", () => createCgroups(cgDirs));
+  undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
+  const devicesDir = cgDirs.find((d) => d.version === 1 && d.key.split(",").includes("devices"));
+  if (devicesDir) step("apply device rules", () => applyV1Devices(devicesDir.dir, spec.linux?.resources?.devices));
+  t.mark("cgroups");
+
+  // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
+  const fifo = fifoPath(dir);
+  sys.mknodat(-100, fifo, S_IF.FIFO | 0o622, 0);
+  const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
+  const [parentSock, childSock] = sys.socketpair();
+  const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
+  const plan: InitPlan = {
+    spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
+    setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
+    cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
+  };
+
+  // 4. fork the init side
+  if (process.env.TSRUNC_TEST_GC === "1") Bun.gc(true); // test hook: engine helper threads exist now
+  const stage1 = step("fork init", () => forkSingleThreaded(sys));
+  if (stage1 === 0) runStage1(sys, plan);
+  let initPid = 0;
+  undo.push(() => reap(sys, stage1));
+  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
+  sys.close(childSock);
+  const r = new SyncReader(parentSock);
+  const debug = (m: string) => log.debug(m);
+  try {
+    // sync 1: the init is in the container's cgroups before it makes any namespace
+    enterCgroups(cgDirs, stage1);
+    send(parentSock, { type: "go" });
+    // sync 2: a new user namespace gets its maps from us, the privileged side
+    if (newNamespace(nss, "user")) {
+      r.expect("userns", "create user namespace", debug);
+      writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
+      send(parentSock, { type: "mapped" });
+    }
+    t.mark("namespaces");
+    // sync 3: stage 1 reports PID 1's host pid and exits
+    const m = r.expect("pid", "start the container process", debug);
+    initPid = (m as { pid: number }).pid;
+    reap(sys, stage1);
+    // sync 4: the container is set up and waits on exec.fifo
+    r.expect("ready", "set up the container", debug);
+    t.mark("init ready");
+  } catch (e) {
+    throw new StepError("create", e);
+  } finally {
+    sys.close(parentSock);
+    sys.close(fifoFd);
+  }
+
+  // 5. state.json, then the pid file (clients read the pid file as "create succeeded")
+  const stat = fs.readFileSync(`/proc/${initPid}/stat`, "latin1");
+  const saved: SavedState = {
+    ociVersion: SPEC_VERSION, id: opts.id, pid: initPid, bundle, rootfs, created: new Date().toISOString(),
+    owner: "", annotations: spec.annotations, initStartTime: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]),
+    cgroupDirs: cgDirs.map((d) => d.dir), cgroupCreated: created, namespaces: nss.filter((n) => !n.path).map((n) => n.type),
+    rootless: process.getuid?.() !== 0,
+  };
+  writeSaved(dir, saved);
+  if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+  t.mark("state written");
+  return saved;
+}
+
+function checkRootfs(bundle: string, spec: Spec): string {
+  const p = spec.root?.path;
+  if (!p) throw new ConfigError(["/root/path: is required"]);
+  const rootfs = path.resolve(bundle, p);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(rootfs);
+  } catch {
+    throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} does not exist`]);
+  }
+  if (st.isSymbolicLink()) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is a symlink; give the real path`]);
+  if (!st.isDirectory()) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is not a directory`]);
+  return rootfs;
+}
+
+function cgroupMountDirs(dirs: CgroupDir[]): { name: string; dir: string }[] {
+  return dirs.map((d) => ({ name: d.version === 2 ? "unified" : d.key.replace(/^name=/, ""), dir: d.dir }));
+}
+
+/** systemd socket activation: LISTEN_FDS fds pass through, and the container sees itself as PID 1 */
+function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+function listenFdsEnv(): string[] {
+  const n = listenFds();
+  return n ? [`LISTEN_FDS=${n}`, "LISTEN_PID=1"] : [];
+}
+
+function reap(sys: Sys, pid: number): void {
+  try { sys.waitpid(pid, 0); } catch { /* already reaped or not our child */ }
+}
+
+export function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}

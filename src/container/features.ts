@@ -1,0 +1,28 @@
+// `tsrunc features` (runtime-spec features.md): claims only what this build applies for real.
+import * as fs from "node:fs";
+import { CAP_NAMES } from "../linux/capabilities";
+import { hostHierarchies } from "../linux/cgroups";
+import { NS_PROC_NAME } from "../linux/namespaces";
+import { MOUNT_OPTION_NAMES } from "../linux/mountopts";
+
+export function features(): Record<string, unknown> {
+  const hier = hostHierarchies();
+  return {
+    ociVersionMin: "1.0.0",
+    ociVersionMax: "1.3.0",
+    hooks: [],
+    mountOptions: MOUNT_OPTION_NAMES,
+    linux: {
+      namespaces: Object.entries(NS_PROC_NAME).filter(([, n]) => fs.existsSync(`/proc/self/ns/${n}`)).map(([t]) => t),
+      capabilities: CAP_NAMES,
+      cgroup: { v1: hier.some((h) => h.version === 1), v2: hier.some((h) => h.version === 2), systemd: false, systemdUser: false, rdma: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { "org.opencontainers.runtime-spec.features.tsrunc": "foundation" },
+    potentiallyUnsafeConfigAnnotations: [],
+  };
+}

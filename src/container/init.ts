@@ -1,0 +1,154 @@
+// The init side of create: code that runs in forked children (stage diagram in linux/process.ts).
+// Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
+// failures to the parent as one "error" message, never on the container's stdio.
+import * as fs from "node:fs";
+import { PR, O, type Sys } from "../sys";
+import type { Spec } from "../spec/types";
+import { step, errnoOf } from "../errors";
+import { send, SyncReader } from "./sync";
+import { joinNamespaces, unshareUser, unshareOthers, unshareFlags, setHostname, newNamespace } from "../linux/namespaces";
+import { writeTimeOffsets } from "../linux/idmap";
+import { loopbackUp } from "../linux/network";
+import { prepareRoot, applyMounts, pivotRoot, moveRoot, setRootPropagation, maskPaths, readonlyPaths, readonlyRoot } from "../linux/rootfs";
+import { openRoot } from "../linux/fsroot";
+import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devices";
+import { applySysctl } from "../linux/sysctl";
+import { applyRlimits } from "../linux/rlimits";
+import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
+import { setUser } from "../linux/user";
+import { threadCount, findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
+
+export interface InitPlan {
+  spec: Spec;
+  rootfs: string;
+  bundle: string;
+  syncFd: number;
+  /** O_PATH fd of exec.fifo, reopened for writing through /proc/self/fd after pivot_root */
+  fifoFd: number;
+  noPivot: boolean;
+  /** /dev is not bound from the host: create the default devices */
+  setupDev: boolean;
+  cgroupMountDirs: { name: string; dir: string }[];
+  /** fds 3..3+n-1 pass into the container (--preserve-fds, LISTEN_FDS) */
+  preserveFds: number;
+  env: string[];
+  /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
+  lockFd: number;
+}
+
+/** Stage 1: enter and create namespaces, then clone the container's PID 1 as our sibling. */
+export function runStage1(sys: Sys, plan: InitPlan): never {
+  try {
+    sys.close(plan.lockFd);
+    const r = new SyncReader(plan.syncFd);
+    r.expect("go", "wait for the parent");
+    const nss = plan.spec.linux?.namespaces ?? [];
+    send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
+    joinNamespaces(sys, nss);
+    if (newNamespace(nss, "user")) {
+      unshareUser(sys);
+      send(plan.syncFd, { type: "userns" });
+      r.expect("mapped", "wait for uid/gid maps");
+      step("become root in the user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
+    }
+    unshareOthers(sys, unshareFlags(nss));
+    if (newNamespace(nss, "time") && plan.spec.linux?.timeOffsets) writeTimeOffsets(plan.spec.linux.timeOffsets);
+    if (newNamespace(nss, "uts")) setHostname(sys, plan.spec.hostname, plan.spec.domainname);
+    if (newNamespace(nss, "network")) loopbackUp(sys);
+    // CLONE_PARENT: PID 1 becomes a child of the tsrunc process, which `run` can then wait for
+    const pid = step("clone the container process", () => sys.cloneParent());
+    if (pid === 0) runStage2(sys, plan);
+    send(plan.syncFd, { type: "pid", pid });
+    sys.exit(0);
+  } catch (e) {
+    fail(sys, plan.syncFd, e);
+  }
+}
+
+/** Stage 2: the container's PID 1 sets up its world, waits for `start`, and execs. */
+function runStage2(sys: Sys, plan: InitPlan): never {
+  try {
+    const { spec } = plan;
+    const proc = spec.process!;
+    const nss = spec.linux?.namespaces ?? [];
+    const inUserNs = newNamespace(nss, "user") || nss.some((n) => n.type === "user" && n.path);
+    sys.umask(0);
+    // the parent's death must not leave a half-made container behind before exec
+    sys.prctl(PR.SET_PDEATHSIG, 9);
+
+    // 1. rootfs and mounts (runc's prepareRootfs order)
+    prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
+    const rootFd = openRoot(sys, plan.rootfs);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: plan.cgroupMountDirs, inUserNs }, spec.mounts ?? []);
+    if (plan.setupDev) {
+      createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
+      createDevSymlinks(sys, rootFd);
+    }
+    sys.close(rootFd);
+    if (!newNamespace(nss, "uts") && (spec.hostname || spec.domainname) && !nss.some((n) => n.type === "uts")) {
+      throw new Error("hostname: needs a uts namespace");
+    }
+    if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
+
+    // 2. switch root
+    if (plan.noPivot) moveRoot(sys, plan.rootfs);
+    else pivotRoot(sys, plan.rootfs);
+    setRootPropagation(sys, spec.linux?.rootfsPropagation);
+
+    // 3. kernel settings that need the container's /proc
+    if (spec.linux?.sysctl) applySysctl(spec.linux.sysctl);
+    readonlyPaths(sys, spec.linux?.readonlyPaths ?? []);
+    maskPaths(sys, spec.linux?.maskedPaths ?? []);
+    if (spec.root?.readonly) readonlyRoot(sys);
+
+    // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
+    if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
+    applyRlimits(sys, proc.rlimits ?? []);
+    const caps = proc.capabilities ?? {};
+    const last = lastCap();
+    dropBoundingSet(sys, caps, last);
+    sys.prctl(PR.SET_KEEPCAPS, 1);
+    setUser(sys, proc.user, setgroupsAllowed());
+    sys.prctl(PR.SET_KEEPCAPS, 0);
+    for (const w of applyCapabilities(sys, caps, last)) send(plan.syncFd, { type: "debug", msg: `warning: ${w}` });
+    if (proc.noNewPrivileges) step("set no_new_privs", () => sys.prctl(PR.SET_NO_NEW_PRIVS, 1));
+    // the cwd is entered as the container user, so a cwd it cannot reach fails here, like runc
+    step(`chdir to cwd ${JSON.stringify(proc.cwd)}`, () => sys.chdir(proc.cwd));
+    const exe = step("find executable", () => findExecutable(proc.args![0], plan.env, isExecutableFile));
+
+    // 5. fds: only stdio and the preserved ones reach the container (CVE-2024-21626)
+    const keep = new Set<number>();
+    for (let fd = 3; fd < 3 + plan.preserveFds; fd++) keep.add(fd);
+    cloexecAllExcept(sys, keep);
+    for (const fd of [0, 1, 2, ...keep]) { try { clearCloexec(sys, fd); } catch { /* not open */ } }
+    sys.umask(proc.user.umask ?? 0o022);
+
+    // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
+    sys.prctl(PR.SET_PDEATHSIG, 0); // `create` exits now; the container must outlive it
+    send(plan.syncFd, { type: "ready" });
+    sys.close(plan.syncFd);
+    const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
+    fs.writeSync(w, "0");
+    sys.execve(exe, proc.args!, plan.env);
+  } catch (e) {
+    fail(sys, plan.syncFd, e);
+  }
+}
+
+function setgroupsAllowed(): boolean {
+  try {
+    return fs.readFileSync("/proc/self/setgroups", "utf8").trim() !== "deny";
+  } catch {
+    return true;
+  }
+}
+
+function fail(sys: Sys, fd: number, e: unknown): never {
+  try {
+    send(fd, { type: "error", message: e instanceof Error ? e.message : String(e), errno: errnoOf(e) });
+  } catch {
+    // the parent is gone; nobody to tell
+  }
+  sys.exit(1);
+}
+

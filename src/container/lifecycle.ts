@@ -1,0 +1,133 @@
+// start, kill, delete, state, list: the verbs that act on an existing container's state.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { O, SIGNALS, ESRCH, type Sys } from "../sys";
+import { UsageError, SysError, step } from "../errors";
+import { log } from "../log";
+import { readSaved, stateDir, fifoPath, statusOf, initAlive, ociState, listIds, type SavedState } from "../state/state";
+import { lockDir } from "../state/lock";
+import { removeCgroups, cgroupPids } from "../linux/cgroups";
+import { validateId } from "../spec/validate";
+
+interface Opened { saved: SavedState; dir: string; lockFd: number }
+
+/** Runs fn holding the container's lock; the lock is released when fn returns or throws. */
+function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) => T): T {
+  if (validateId(id)) throw new UsageError("container does not exist");
+  const dir = stateDir(root, id);
+  if (!fs.existsSync(dir)) throw new UsageError("container does not exist");
+  const lockFd = lockDir(sys, dir);
+  try {
+    return fn({ saved: readSaved(root, id), dir, lockFd });
+  } finally {
+    sys.close(lockFd);
+  }
+}
+
+/** Releases the init blocked on exec.fifo: opening the fifo for reading lets its open return. */
+export function startContainer(sys: Sys, root: string, id: string): SavedState {
+  return withContainer(sys, root, id, ({ saved, dir }) => {
+  const status = statusOf(saved, dir);
+  if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
+  if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
+  const fifo = fifoPath(dir);
+  const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
+  try {
+    const buf = Buffer.alloc(1);
+    // the init may not have reached its open(O_WRONLY) yet; until it writes, a read sees EOF/EAGAIN
+    for (let i = 0; ; i++) {
+      let n = 0;
+      try { n = fs.readSync(fd, buf, 0, 1, null); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; }
+      if (n === 1) break;
+      if (!initAlive(saved)) throw new UsageError("cannot start a container that has stopped");
+      if (i > 10000) throw new Error("start: the init process did not open exec.fifo");
+      Bun.sleepSync(0.2);
+    }
+  } finally {
+    sys.close(fd);
+  }
+  fs.rmSync(fifo, { force: true });
+  return saved;
+  });
+}
+
+export function parseSignal(s: string | undefined): number {
+  if (s === undefined || s === "") return SIGNALS.SIGTERM;
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n < 1 || n > 64) throw new UsageError(`invalid signal ${JSON.stringify(s)}`);
+    return n;
+  }
+  const name = s.toUpperCase().startsWith("SIG") ? s.toUpperCase() : "SIG" + s.toUpperCase();
+  const n = SIGNALS[name];
+  if (n === undefined) throw new UsageError(`unknown signal ${JSON.stringify(s)}`);
+  return n;
+}
+
+export function killContainer(sys: Sys, root: string, id: string, signal: number, all: boolean): void {
+  withContainer(sys, root, id, ({ saved, dir }) => {
+  const status = statusOf(saved, dir);
+  if (all) {
+    // every process of the container's cgroup; also works when init is gone but children live on
+    const pids = new Set(saved.cgroupDirs.flatMap((d) => cgroupPids(d)));
+    for (const pid of pids) { try { sys.kill(pid, signal); } catch { /* exited meanwhile */ } }
+    if (pids.size || status !== "stopped") return;
+  }
+  if (status === "stopped") throw new UsageError("container not running");
+  try {
+    sys.kill(saved.pid, signal);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === ESRCH) throw new UsageError("container not running");
+    throw e;
+  }
+  });
+}
+
+export function deleteContainer(sys: Sys, root: string, id: string, force: boolean): void {
+  if (force && (validateId(id) || !fs.existsSync(stateDir(root, id)))) return; // runc: delete --force of a missing container succeeds
+  withContainer(sys, root, id, ({ saved, dir }) => {
+    const status = statusOf(saved, dir);
+    if (status !== "stopped") {
+      if (!force && status !== "created") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
+      killAndWait(sys, saved);
+    }
+    destroy(saved, dir);
+  });
+}
+
+/** SIGKILL every process of the container (thawing a frozen cgroup first) and wait until init is gone. */
+function killAndWait(sys: Sys, saved: SavedState): void {
+  for (const d of saved.cgroupDirs) {
+    if (d.includes("/freezer")) { try { fs.writeFileSync(path.join(d, "freezer.state"), "THAWED"); } catch { /* not frozen */ } }
+  }
+  const pids = new Set([saved.pid, ...saved.cgroupDirs.flatMap((d) => cgroupPids(d))]);
+  for (const pid of pids) {
+    try { if (pid === saved.pid ? initAlive(saved) : true) sys.kill(pid, SIGNALS.SIGKILL); } catch { /* exited */ }
+  }
+  for (let i = 0; initAlive(saved); i++) {
+    if (i > 5000) throw new Error(`delete: process ${saved.pid} did not die after SIGKILL`);
+    Bun.sleepSync(1);
+  }
+}
+
+function destroy(saved: SavedState, dir: string): void {
+  const errors = removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (errors.length) log.warn(errors.join("; "));
+}
+
+export function containerState(sys: Sys, root: string, id: string): ReturnType<typeof ociState> {
+  return withContainer(sys, root, id, ({ saved, dir }) => ociState(saved, dir));
+}
+
+export function listContainers(root: string): ReturnType<typeof ociState>[] {
+  const out: ReturnType<typeof ociState>[] = [];
+  for (const id of listIds(root)) {
+    try {
+      out.push(ociState(readSaved(root, id), stateDir(root, id)));
+    } catch {
+      // a container being created or deleted right now has no readable state: skip it like runc
+    }
+  }
+  return out;
+}

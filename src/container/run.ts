@@ -1,0 +1,55 @@
+// run = create + start, then (unless detached) wait for the container and exit with its status.
+// The container's PID 1 is our child (stage 2 was cloned with CLONE_PARENT), so waitpid sees it.
+import { WNOHANG, type Sys } from "../sys";
+import { createContainer, type CreateOptions } from "./create";
+import { startContainer, deleteContainer } from "./lifecycle";
+import { exitCodeOf } from "../linux/process";
+
+const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
+  const { saved, lockFd } = createContainer(sys, opts);
+  sys.close(lockFd); // start takes the lock again
+  try {
+    startContainer(sys, opts.root, opts.id);
+  } catch (e) {
+    deleteContainer(sys, opts.root, opts.id, true);
+    throw e;
+  }
+  if (opts.detach) return 0;
+  const status = await waitForwardingSignals(sys, saved.pid);
+  if (!opts.keep) deleteContainer(sys, opts.root, opts.id, true);
+  return exitCodeOf(status);
+}
+
+/**
+ * Waits without blocking the event loop, so signal handlers can forward what we receive to the
+ * container (a blocking waitpid through koffi would hold the loop). SIGCHLD wakes us at once;
+ * the timer is the backstop for a SIGCHLD that arrives before the handler is in place.
+ */
+export function waitForwardingSignals(sys: Sys, pid: number): Promise<number> {
+  return new Promise((resolve) => {
+    const handlers = FORWARDED.map((name) => {
+      const h = () => { try { process.kill(pid, name); } catch { /* already gone */ } };
+      process.on(name, h);
+      return [name, h] as const;
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const r = sys.waitpid(pid, WNOHANG);
+      if (r.pid !== pid) return false;
+      for (const [name, h] of handlers) process.off(name, h);
+      process.off("SIGCHLD", onChld);
+      if (timer) clearTimeout(timer);
+      resolve(r.status);
+      return true;
+    };
+    const onChld = () => { check(); };
+    process.on("SIGCHLD", onChld);
+    const poll = (ms: number) => {
+      if (check()) return;
+      timer = setTimeout(() => poll(Math.min(ms * 2, 100)), ms);
+    };
+    poll(1);
+  });
+}

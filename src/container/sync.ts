@@ -1,0 +1,64 @@
+// Parent ⇄ init messages over a socketpair: one JSON object per line, read and written with
+// blocking calls (the init side has no event loop; see the rules in linux/process.ts).
+import * as fs from "node:fs";
+
+export type SyncMsg =
+  | { type: "go" }
+  | { type: "userns" }
+  | { type: "mapped" }
+  | { type: "pid"; pid: number }
+  | { type: "ready" }
+  | { type: "debug"; msg: string }
+  | { type: "error"; message: string; errno?: number };
+
+export function send(fd: number, msg: SyncMsg): void {
+  const b = Buffer.from(JSON.stringify(msg) + "\n");
+  for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off);
+}
+
+export class SyncReader {
+  private buf = "";
+  constructor(private fd: number) {}
+
+  /** next message, or null at end of file (every writer closed or died) */
+  next(): SyncMsg | null {
+    const chunk = Buffer.alloc(4096);
+    for (;;) {
+      const nl = this.buf.indexOf("\n");
+      if (nl >= 0) {
+        const text = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        return JSON.parse(text) as SyncMsg;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN" || (e as NodeJS.ErrnoException).code === "EINTR") continue;
+        throw e;
+      }
+      if (n === 0) return null;
+      this.buf += chunk.toString("utf8", 0, n);
+    }
+  }
+
+  expect(type: SyncMsg["type"], what: string, onDebug?: (msg: string) => void): SyncMsg {
+    let m = this.next();
+    while (m?.type === "debug") {
+      onDebug?.(m.msg);
+      m = this.next();
+    }
+    if (!m) throw new Error(`${what}: the init process exited without a word`);
+    if (m.type === "error") throw new InitError(m.message, m.errno);
+    if (m.type !== type) throw new Error(`${what}: unexpected message ${JSON.stringify(m)}`);
+    return m;
+  }
+}
+
+/** an error reported by the init side, already worded with its steps */
+export class InitError extends Error {
+  constructor(message: string, readonly errno?: number) {
+    super(message);
+    this.name = "InitError";
+  }
+}

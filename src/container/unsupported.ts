@@ -1,0 +1,43 @@
+// Fields the runtime-spec defines that this build of tsrunc does not apply yet. Each is refused
+// with an error naming the field, never ignored: a container that silently lacks its seccomp
+// filter or memory limit is worse than one that does not start.
+import type { Spec } from "../spec/types";
+
+const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
+  ["/linux/seccomp", (s) => s.linux?.seccomp, "seccomp is not supported yet"],
+  ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, "AppArmor profiles are not supported yet"],
+  ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
+  ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],
+  ["/process/terminal", (s) => s.process?.terminal || undefined, "terminals are not supported yet: set process.terminal to false"],
+  ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
+  ["/linux/personality", (s) => s.linux?.personality, "personality is not supported yet"],
+  ["/process/scheduler", (s) => s.process?.scheduler, "process.scheduler is not supported yet"],
+  ["/process/ioPriority", (s) => s.process?.ioPriority, "process.ioPriority is not supported yet"],
+  ["/process/execCPUAffinity", (s) => s.process?.execCPUAffinity, "process.execCPUAffinity is not supported yet"],
+  ["/linux/memoryPolicy", (s) => s.linux?.memoryPolicy, "linux.memoryPolicy is not supported yet"],
+  ["/linux/netDevices", (s) => nonEmpty(s.linux?.netDevices), "linux.netDevices is not supported yet"],
+];
+
+function nonEmpty(o: object | undefined): object | undefined {
+  return o && Object.keys(o).length ? o : undefined;
+}
+
+const HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+const RESOURCES = ["memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"] as const;
+
+export function unsupportedFields(spec: Spec): string[] {
+  const out: string[] = [];
+  for (const [ptr, get, why] of LATER) if (get(spec) !== undefined && get(spec) !== false) out.push(`${ptr}: ${why}`);
+  for (const h of HOOKS) if (spec.hooks?.[h]?.length) out.push(`/hooks/${h}: hooks are not supported yet`);
+  const res = spec.linux?.resources ?? {};
+  for (const r of RESOURCES) {
+    const v = res[r];
+    if (v !== undefined && !(typeof v === "object" && Object.keys(v as object).length === 0)) {
+      out.push(`/linux/resources/${r}: cgroup resource limits are not supported yet`);
+    }
+  }
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (m.uidMappings || m.gidMappings) out.push(`/mounts/${i}: idmapped mounts are not supported yet`);
+  });
+  return out;
+}

@@ -1,0 +1,82 @@
+// /dev inside the container: the runtime-spec's default devices, linux.devices, and the
+// conventional symlinks (config-linux.md "Default Devices", runc's setupDevSymlinks).
+import { S_IF, MS, type Sys } from "../sys";
+import type { Device } from "../spec/types";
+import { step, SysError } from "../errors";
+import { ensureInRoot, fdPath, parentInRoot } from "./fsroot";
+
+export const DEFAULT_DEVICES: Device[] = [
+  { path: "/dev/null", type: "c", major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/zero", type: "c", major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/random", type: "c", major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/urandom", type: "c", major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/tty", type: "c", major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const LINKS: [target: string, link: string][] = [
+  ["/proc/self/fd", "/dev/fd"], ["/proc/self/fd/0", "/dev/stdin"], ["/proc/self/fd/1", "/dev/stdout"],
+  ["/proc/self/fd/2", "/dev/stderr"], ["pts/ptmx", "/dev/ptmx"],
+];
+
+/** makedev(3) for the kernel's 32-bit dev_t encoding used by mknod */
+export function makedev(major: number, minor: number): number {
+  return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) >>> 0;
+}
+
+export function deviceTypeBits(type: string): number {
+  switch (type) {
+    case "c": case "u": return S_IF.CHR;
+    case "b": return S_IF.BLK;
+    case "p": return S_IF.FIFO;
+    default: throw new Error(`device type ${JSON.stringify(type)}: must be one of c, b, u, p`);
+  }
+}
+
+/** Default devices first, config devices override entries with the same path. */
+export function devicesToCreate(configDevices: Device[] | undefined): Device[] {
+  const byPath = new Map<string, Device>();
+  for (const d of [...DEFAULT_DEVICES, ...(configDevices ?? [])]) byPath.set(d.path, d);
+  return [...byPath.values()];
+}
+
+/**
+ * mknod(2) is refused in a user namespace (devices are not namespaced), so there the host's
+ * device node is bind-mounted onto an empty file instead, as runc does for rootless containers.
+ * `hostUid/hostGid` translate the device's owner to what chown(2) expects here.
+ */
+export function createDevices(sys: Sys, rootFd: number, devices: Device[], inUserNs: boolean): void {
+  for (const d of devices) {
+    step(`create device ${JSON.stringify(d.path)}`, () => {
+      if (inUserNs) {
+        const fd = ensureInRoot(sys, rootFd, d.path, "file");
+        try { sys.mount(d.path, fdPath(fd), null, MS.BIND, null); } finally { sys.close(fd); }
+        return;
+      }
+      const { dirFd, name } = parentInRoot(sys, rootFd, d.path);
+      try {
+        const mode = deviceTypeBits(d.type) | ((d.fileMode ?? 0o666) & 0o7777);
+        try {
+          sys.mknodat(dirFd, name, mode, d.type === "p" ? 0 : makedev(d.major ?? 0, d.minor ?? 0));
+        } catch (e) {
+          if (!(e instanceof SysError && e.errno === 17)) throw e;
+          return; // already provided (e.g. a bind mount in the config); leave it
+        }
+        sys.fchownat(dirFd, name, d.uid ?? 0, d.gid ?? 0, 0x100 /* AT_SYMLINK_NOFOLLOW */);
+      } finally { sys.close(dirFd); }
+    });
+  }
+}
+
+export function createDevSymlinks(sys: Sys, rootFd: number): void {
+  for (const [target, link] of LINKS) {
+    step(`symlink ${link}`, () => {
+      const { dirFd, name } = parentInRoot(sys, rootFd, link);
+      try {
+        sys.symlinkat(target, dirFd, name);
+      } catch (e) {
+        if (!(e instanceof SysError && e.errno === 17)) throw e;
+      } finally { sys.close(dirFd); }
+    });
+  }
+}

@@ -1,0 +1,90 @@
+// Process creation for a JS engine. Stage diagram (see DESIGN.md §1):
+//
+//   tsrunc (parent, multi-threaded engine)
+//     │ madvise(MADV_DOFORK) on every mapping, then fork()
+//     ├─ stage 1 (one thread): setns(joined namespaces), unshare(user) ⇄ parent writes id maps,
+//     │     unshare(the other namespaces), write timens offsets, clone(CLONE_PARENT)
+//     │     reports stage 2's host pid, then _exit(0)
+//     └─ stage 2 (sibling of stage 1, child of the parent; PID 1 in a new pid namespace):
+//           rootfs, pivot_root, process attributes, report "ready", wait on exec.fifo, execve
+//
+// V8 and JSC mark their heaps MADV_DONTFORK, so a plain fork() gives a child without a heap that
+// dies with SIGSEGV at once; MADV_DOFORK undoes that. unshare(CLONE_NEWUSER) and setns() into user
+// and mount namespaces need a single-threaded caller (EINVAL otherwise), which only the freshly
+// forked child is.
+import * as fs from "node:fs";
+import type { Sys } from "../sys";
+
+const MADV_DOFORK = 11;
+
+export function forkSingleThreaded(sys: Sys): number {
+  const maps = fs.readFileSync("/proc/self/maps", "latin1");
+  for (const line of maps.split("\n")) {
+    const dash = line.indexOf("-");
+    const sp = line.indexOf(" ");
+    if (dash <= 0 || sp <= dash || line.endsWith("[vsyscall]")) continue;
+    const start = BigInt("0x" + line.slice(0, dash));
+    const end = BigInt("0x" + line.slice(dash + 1, sp));
+    sys.madvise(start, end - start, MADV_DOFORK);
+  }
+  return sys.fork();
+}
+
+export function threadCount(): number {
+  return fs.readdirSync("/proc/self/task").length;
+}
+
+/** The kernel refuses these calls from a multi-threaded process with a bare EINVAL; say why. */
+export function assertSingleThreaded(what: string): void {
+  const n = threadCount();
+  if (n !== 1) throw new Error(`${what}: the init process has ${n} threads; the kernel requires exactly one`);
+}
+
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** execvp's lookup, done by hand so the container's own PATH (from process.env) is used. */
+export function findExecutable(arg0: string, env: string[], exists: (p: string) => boolean): string {
+  if (arg0.includes("/")) return arg0;
+  const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+  for (const dir of pathVar.split(":")) {
+    const candidate = `${dir || "."}/${arg0}`;
+    if (exists(candidate)) return candidate;
+  }
+  throw new Error(`exec: ${JSON.stringify(arg0)}: executable file not found in $PATH`);
+}
+
+export function isExecutableFile(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CVE-2024-21626: no runtime fd may survive into the container. Every fd above 2 that is not
+ * preserved gets FD_CLOEXEC (closing them here would pull fds from under the engine).
+ */
+export function cloexecAllExcept(sys: Sys, keep: Set<number>): void {
+  for (const name of fs.readdirSync("/proc/self/fd")) {
+    const fd = Number(name);
+    if (fd <= 2 || keep.has(fd)) continue;
+    try {
+      sys.fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+    } catch {
+      // the fd used to list the directory is already closed
+    }
+  }
+}
+
+export function clearCloexec(sys: Sys, fd: number): void {
+  sys.fcntl(fd, 2 /* F_SETFD */, 0);
+}
+
+/** wait(2) status → exit code like a shell: 128+signal for a killed process. */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  if (sig === 0) return (status >> 8) & 0xff;
+  return 128 + sig;
+}

@@ -1,0 +1,197 @@
+// The container's filesystem view: propagation, the rootfs bind, config mounts, pivot_root,
+// masked and read-only paths (runc's prepareRootfs/finalizeRootfs order).
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { MS, MNT_DETACH, MOUNT_ATTR, AT_RECURSIVE, O, type Sys } from "../sys";
+import type { Mount } from "../spec/types";
+import { step, SysError } from "../errors";
+import { parseMountOptions, isBind } from "./mountopts";
+import { ensureInRoot, fdPath, lookupInRoot } from "./fsroot";
+
+const PROPAGATION_FLAGS: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+export interface MountContext {
+  sys: Sys;
+  rootfs: string;
+  rootFd: number;
+  bundle: string;
+  /** the container's cgroup directories on the host, for a "cgroup" mount */
+  cgroupDirs: { name: string; dir: string }[];
+  inUserNs: boolean;
+}
+
+/**
+ * Mount events must not reach the host: "/" becomes rslave (or what rootfsPropagation asks for),
+ * then the rootfs is bound onto itself because pivot_root(2) needs new_root to be a mount point.
+ */
+export function prepareRoot(sys: Sys, rootfs: string, propagation: string | undefined): void {
+  const flag = propagation ? PROPAGATION_FLAGS[propagation] : MS.SLAVE | MS.REC;
+  if (flag === undefined) throw new Error(`linux.rootfsPropagation: unknown value ${JSON.stringify(propagation)}`);
+  step("make / " + (propagation ?? "rslave"), () => sys.mount(null, "/", null, flag, null));
+  step(`bind rootfs ${JSON.stringify(rootfs)}`, () => sys.mount(rootfs, rootfs, null, MS.BIND | MS.REC, null));
+  // pivot_root(2): new_root and its parent mount must not be shared
+  step("make rootfs private", () => sys.mount(null, rootfs, null, MS.PRIVATE, null));
+}
+
+export function applyMounts(ctx: MountContext, mounts: Mount[]): void {
+  for (const m of mounts) {
+    step(`mount ${JSON.stringify(m.source ?? m.type ?? "")} on ${JSON.stringify(m.destination)}`, () => mountOne(ctx, m));
+  }
+}
+
+function mountOne(ctx: MountContext, m: Mount): void {
+  const { sys } = ctx;
+  const o = parseMountOptions(m.options);
+  if (o.unsupported.length) throw new Error(`option ${o.unsupported.join(",")} is not supported yet`);
+  if (m.uidMappings || m.gidMappings) throw new Error("idmapped mounts (uidMappings/gidMappings) are not supported yet");
+  if (m.type === "cgroup" && !isBind(m)) return mountCgroup(ctx, m, o.flags);
+  const bind = isBind(m);
+  let source = m.source ?? "";
+  if (bind) {
+    if (!path.isAbsolute(source)) source = path.join(ctx.bundle, source);
+    let st: fs.Stats;
+    try { st = fs.statSync(source); } catch { throw new Error(`bind source ${JSON.stringify(source)} does not exist`); }
+    const fd = ensureInRoot(sys, ctx.rootFd, m.destination, st.isDirectory() ? "dir" : "file");
+    try {
+      sys.mount(source, fdPath(fd), null, o.flags & (MS.BIND | MS.REC), null);
+    } finally { sys.close(fd); }
+    setMountAttrs(ctx, m.destination, o.flags, o.clearFlags, false);
+  } else {
+    const fd = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
+    try {
+      mountFs(ctx, m, source, fdPath(fd), o.flags & ~MS.REMOUNT, o.data.join(","));
+    } finally { sys.close(fd); }
+  }
+  for (const p of o.propagation) withTarget(ctx, m.destination, (t) => sys.mount(null, t, null, p, null));
+  if (o.recAttrSet || o.recAttrClr) {
+    withTarget(ctx, m.destination, (t) => sys.mountSetattr(-100, t, AT_RECURSIVE, { attrSet: o.recAttrSet, attrClr: o.recAttrClr, propagation: 0, usernsFd: 0 }));
+  }
+}
+
+function mountFs(ctx: MountContext, m: Mount, source: string, target: string, flags: number, data: string): void {
+  try {
+    ctx.sys.mount(source || m.type || "none", target, m.type ?? null, flags, data || null);
+  } catch (e) {
+    // sysfs(5) may only be mounted by the owner of the network namespace; without a new netns in
+    // a user namespace runc falls back to binding the host's /sys, and so do we.
+    if (m.type === "sysfs" && ctx.inUserNs && e instanceof SysError && e.errno === 1) {
+      ctx.sys.mount("/sys", target, null, MS.BIND | MS.REC, null);
+      return;
+    }
+    throw e;
+  }
+}
+
+/** Re-opens the destination so the fd sees the mount just made on it, not what it covers. */
+function withTarget(ctx: MountContext, dest: string, fn: (target: string) => void): void {
+  const fd = lookupInRoot(ctx.sys, ctx.rootFd, dest);
+  if (fd < 0) throw new Error(`${JSON.stringify(dest)} vanished after mounting`);
+  try { fn(fdPath(fd)); } finally { ctx.sys.close(fd); }
+}
+
+const MS_TO_ATTR: [number, number][] = [
+  [MS.RDONLY, MOUNT_ATTR.RDONLY], [MS.NOSUID, MOUNT_ATTR.NOSUID], [MS.NODEV, MOUNT_ATTR.NODEV],
+  [MS.NOEXEC, MOUNT_ATTR.NOEXEC], [MS.NODIRATIME, MOUNT_ATTR.NODIRATIME], [MS.NOSYMFOLLOW, MOUNT_ATTR.NOSYMFOLLOW],
+];
+
+/**
+ * Per-mount flags of a bind mount are set with mount_setattr(2), which changes only the named
+ * attributes: a MS_REMOUNT|MS_BIND would also have to repeat every flag the kernel locked on
+ * the source mount (nodev, nosuid from the host), or fail with EPERM in a user namespace.
+ */
+function setMountAttrs(ctx: MountContext, dest: string, set: number, clear: number, recursive: boolean): void {
+  let attrSet = 0, attrClr = 0;
+  for (const [ms, attr] of MS_TO_ATTR) {
+    if (set & ms) attrSet |= attr;
+    if (clear & ms) attrClr |= attr;
+  }
+  if (set & MS.NOATIME) { attrSet |= MOUNT_ATTR.NOATIME; attrClr |= MOUNT_ATTR._ATIME; }
+  if (set & MS.STRICTATIME) { attrSet |= MOUNT_ATTR.STRICTATIME; attrClr |= MOUNT_ATTR._ATIME; }
+  if (!attrSet && !attrClr) return;
+  withTarget(ctx, dest, (t) =>
+    ctx.sys.mountSetattr(-100, t, recursive ? AT_RECURSIVE : 0, { attrSet, attrClr, propagation: 0, usernsFd: 0 }),
+  );
+}
+
+/**
+ * A "cgroup" mount shows the container its own cgroups: a tmpfs with each hierarchy's container
+ * directory bound under its controller name (the cgroup v1 layout runc produces).
+ */
+function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
+  const { sys } = ctx;
+  const fd = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
+  try {
+    sys.mount("tmpfs", fdPath(fd), "tmpfs", flags & ~MS.RDONLY & (MS.NOSUID | MS.NODEV | MS.NOEXEC), "mode=755");
+  } finally { sys.close(fd); }
+  for (const { name, dir } of ctx.cgroupDirs) {
+    const sub = `${m.destination}/${name}`;
+    const cfd = ensureInRoot(sys, ctx.rootFd, sub, "dir");
+    try {
+      sys.mount(dir, fdPath(cfd), null, MS.BIND, null);
+    } finally { sys.close(cfd); }
+    setMountAttrs(ctx, sub, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, false);
+  }
+  if (flags & MS.RDONLY) setMountAttrs(ctx, m.destination, MS.RDONLY, 0, false);
+}
+
+/** pivot_root(".", ".") then detach the old root, the way runc avoids a temporary put_old dir. */
+export function pivotRoot(sys: Sys, rootfs: string): void {
+  const oldRoot = step("open /", () => sys.open("/", O.DIRECTORY | O.RDONLY | O.CLOEXEC, 0));
+  const newRoot = step(`open ${JSON.stringify(rootfs)}`, () => sys.open(rootfs, O.DIRECTORY | O.RDONLY | O.CLOEXEC, 0));
+  try {
+    sys.fchdir(newRoot);
+    step("pivot_root", () => sys.pivotRoot(".", "."));
+    sys.fchdir(oldRoot);
+    // the old root is still shared with the host: make it a slave before detaching, or the
+    // unmount would propagate to the host's mounts
+    step("make old root rslave", () => sys.mount(null, ".", null, MS.SLAVE | MS.REC, null));
+    step("detach old root", () => sys.umount2(".", MNT_DETACH));
+    sys.chdir("/");
+  } finally {
+    sys.close(oldRoot);
+    sys.close(newRoot);
+  }
+}
+
+/** --no-pivot: move the rootfs over / and chroot (for ramfs roots, where pivot_root is refused). */
+export function moveRoot(sys: Sys, rootfs: string): void {
+  sys.chdir(rootfs);
+  step("move rootfs to /", () => sys.mount(rootfs, "/", null, MS.MOVE, null));
+  step("chroot", () => sys.chroot("."));
+  sys.chdir("/");
+}
+
+export function setRootPropagation(sys: Sys, propagation: string | undefined): void {
+  if (!propagation) return;
+  step(`make / ${propagation}`, () => sys.mount(null, "/", null, PROPAGATION_FLAGS[propagation], null));
+}
+
+export function readonlyRoot(sys: Sys): void {
+  step("remount / read-only", () => sys.mountSetattr(-100, "/", 0, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 }));
+}
+
+/** After pivot_root: "/" is the container's root, so these paths cannot leave it. */
+export function maskPaths(sys: Sys, paths: string[]): void {
+  for (const p of paths) {
+    step(`mask ${JSON.stringify(p)}`, () => {
+      let st: fs.Stats;
+      try { st = fs.lstatSync(p); } catch { return; }
+      if (st.isDirectory()) sys.mount("tmpfs", p, "tmpfs", MS.RDONLY, null);
+      else sys.mount("/dev/null", p, null, MS.BIND, null);
+    });
+  }
+}
+
+export function readonlyPaths(sys: Sys, paths: string[]): void {
+  for (const p of paths) {
+    step(`make ${JSON.stringify(p)} read-only`, () => {
+      if (!fs.existsSync(p)) return;
+      sys.mount(p, p, null, MS.BIND | MS.REC, null);
+      sys.mountSetattr(-100, p, AT_RECURSIVE, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 });
+    });
+  }
+}
+

@@ -1,0 +1,51 @@
+// Logging the way clients read it: with --log FILE --log-format json one JSON object per line
+// ({"level","msg","time"}); podman, containerd and docker show the last "msg" to their users.
+import * as fs from "node:fs";
+
+type Level = "debug" | "info" | "warning" | "error";
+
+const cfg = { file: "", json: false, debug: false, fd: -1 };
+const t0 = performance.now();
+
+export function configureLog(opts: { file?: string; format?: string; debug?: boolean }): void {
+  cfg.file = opts.file ?? "";
+  cfg.json = opts.format === "json";
+  cfg.debug = !!opts.debug;
+  if (cfg.file) cfg.fd = fs.openSync(cfg.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | 0o2000000, 0o644);
+}
+
+export function debugEnabled(): boolean {
+  return cfg.debug;
+}
+
+function line(level: Level, msg: string): string {
+  const time = new Date().toISOString();
+  if (cfg.json) return JSON.stringify({ level, msg, time }) + "\n";
+  return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+function emit(level: Level, msg: string): void {
+  fs.writeSync(cfg.fd >= 0 ? cfg.fd : 2, line(level, msg));
+}
+
+export const log = {
+  debug(msg: string): void { if (cfg.debug) emit("debug", msg); },
+  info(msg: string): void { emit("info", msg); },
+  warn(msg: string): void { emit("warning", msg); },
+  /** with a log file, errors also reach stderr as plain text, for people at a shell */
+  error(msg: string): void {
+    emit("error", msg);
+    if (cfg.fd >= 0) fs.writeSync(2, `${msg}\n`);
+  },
+};
+
+/** --debug timeline: each step with its duration, so a slow start shows where the time went */
+export class Timeline {
+  private last = performance.now();
+  mark(stepName: string): void {
+    if (!cfg.debug) return;
+    const now = performance.now();
+    emit("debug", `timing ${stepName}: ${(now - this.last).toFixed(2)} ms (at ${(now - t0).toFixed(2)} ms)`);
+    this.last = now;
+  }
+}

@@ -1,0 +1,112 @@
+// Container state on disk: <root>/<id>/state.json (written atomically: tmp + rename) and
+// <root>/<id>/exec.fifo while the container is created but not started.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { State } from "../spec/types";
+import { UsageError } from "../errors";
+
+export const SPEC_VERSION = "1.3.0";
+export const DEFAULT_ROOT = "/run/tsrunc";
+
+/** what tsrunc keeps beyond the runtime-spec state to manage the container later */
+export interface SavedState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** field 22 of /proc/<pid>/stat when created: a recycled pid has another start time */
+  initStartTime: number;
+  cgroupDirs: string[];
+  cgroupCreated: string[];
+  /** the namespaces the container made, by type, for exec and the hooks of later issues */
+  namespaces: string[];
+  rootless: boolean;
+}
+
+export function stateDir(root: string, id: string): string {
+  return path.join(root, id);
+}
+
+export function fifoPath(dir: string): string {
+  return path.join(dir, "exec.fifo");
+}
+
+export function readSaved(root: string, id: string): SavedState {
+  const file = path.join(stateDir(root, id), "state.json");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`container "${id}" does not exist`);
+  }
+  return JSON.parse(text) as SavedState;
+}
+
+export function writeSaved(dir: string, s: SavedState): void {
+  const tmp = path.join(dir, `.state.json.${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
+  fs.renameSync(tmp, path.join(dir, "state.json"));
+}
+
+export function listIds(root: string): string[] {
+  try {
+    return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** fields 3 (state) and 22 (starttime) of /proc/<pid>/stat; the comm field may hold spaces */
+export function procStat(pid: number): { state: string; startTime: number } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return null;
+  }
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: rest[0], startTime: Number(rest[19]) };
+}
+
+/** the init process as saved is still alive (not a zombie, not a recycled pid) */
+export function initAlive(s: SavedState): boolean {
+  if (s.pid <= 0) return false;
+  const st = procStat(s.pid);
+  return !!st && st.startTime === s.initStartTime && st.state !== "Z" && st.state !== "X";
+}
+
+export type Status = State["status"];
+
+export function statusOf(s: SavedState, dir: string): Status {
+  if (!initAlive(s)) return "stopped";
+  if (fs.existsSync(fifoPath(dir))) return "created";
+  if (isFrozen(s)) return "paused";
+  return "running";
+}
+
+function isFrozen(s: SavedState): boolean {
+  for (const d of s.cgroupDirs) {
+    try {
+      if (d.includes("/freezer/")) return fs.readFileSync(path.join(d, "freezer.state"), "utf8").trim() === "FROZEN";
+      if (fs.existsSync(path.join(d, "cgroup.freeze")) && !d.includes("/unified/")) return fs.readFileSync(path.join(d, "cgroup.freeze"), "utf8").trim() === "1";
+    } catch {
+      // a vanished cgroup is not frozen
+    }
+  }
+  return false;
+}
+
+/** The runtime-spec state object with runc's extra fields, in runc's field order. */
+export function ociState(s: SavedState, dir: string): State & { rootfs: string; created: string; owner: string } {
+  const status = statusOf(s, dir);
+  const out: State = {
+    ociVersion: s.ociVersion, id: s.id, pid: status === "stopped" ? 0 : s.pid, status, bundle: s.bundle,
+    rootfs: s.rootfs, created: s.created, owner: s.owner,
+  };
+  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+  return out;
+}

@@ -1,0 +1,64 @@
+// The OS boundary. Every src/linux function receives a `Sys`; the real one (libc.ts) binds libc
+// with koffi, the test double (test/fake-sys.ts) records calls. Nothing else imports koffi.
+
+export * from "./constants";
+
+export interface WaitResult { pid: number; status: number }
+
+export interface MountSetattr { attrSet: number; attrClr: number; propagation: number; usernsFd: number }
+
+export interface Sys {
+  /** fork(2) after the caller made every mapping MADV_DOFORK (see linux/process.ts) */
+  fork(): number;
+  /** clone(CLONE_PARENT|SIGCHLD): the child becomes a sibling of the caller */
+  cloneParent(): number;
+  exit(code: number): never;
+  waitpid(pid: number, flags: number): WaitResult;
+  kill(pid: number, sig: number): void;
+  getpid(): number;
+  madvise(addr: bigint, len: bigint, advice: number): number;
+
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  mountSetattr(dirfd: number, path: string, flags: number, attr: MountSetattr): void;
+  chdir(path: string): void;
+  fchdir(fd: number): void;
+  chroot(path: string): void;
+
+  open(path: string, flags: number, mode: number): number;
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  close(fd: number): void;
+  mkdirat(dirfd: number, path: string, mode: number): void;
+  mknodat(dirfd: number, path: string, mode: number, dev: number): void;
+  fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;
+  symlinkat(target: string, dirfd: number, path: string): void;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  flock(fd: number, op: number): void;
+  umask(mask: number): number;
+  socketpair(): [number, number];
+  socket(domain: number, type: number, protocol: number): number;
+  ioctl(fd: number, request: number, arg: Buffer): void;
+
+  execve(path: string, argv: string[], envp: string[]): never;
+  setgroups(gids: number[]): void;
+  setresuid(uid: number): void;
+  setresgid(gid: number): void;
+  prctl(option: number, a2: number, a3?: number, a4?: number, a5?: number): number;
+  capget(): { effective: bigint; permitted: bigint; inheritable: bigint };
+  capset(caps: { effective: bigint; permitted: bigint; inheritable: bigint }): void;
+  prlimit(pid: number, resource: number, soft: bigint, hard: bigint): void;
+}
+
+let real: Sys | undefined;
+
+/** The koffi-backed Sys, loaded on first use so verbs that make no kernel calls skip the addon. */
+export function realSys(): Sys {
+  if (!real) real = (require("./libc") as typeof import("./libc")).createLibcSys();
+  return real;
+}

@@ -1,0 +1,149 @@
+// libc through koffi. The native addon is required by its file path (not through koffi's JS
+// wrapper, which searches for it at run time and costs 30-40 ms), so `bun build --compile` embeds
+// it in the executable.
+import { SysError } from "../errors";
+import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
+
+const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
+const SYS_openat2 = 437, SYS_mount_setattr = 442;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+export function createLibcSys(): Sys {
+  const libc = koffi.load("libc.so.6");
+  const f = (sig: string) => libc.func(sig);
+  const c = {
+    fork: f("int fork()"),
+    syscall: f("long syscall(long number, ...)"),
+    _exit: f("void _exit(int)"),
+    waitpid: f("int waitpid(int, void *status, int)"),
+    kill: f("int kill(int, int)"),
+    getpid: f("int getpid()"),
+    madvise: f("int madvise(uint64 addr, uint64 len, int advice)"),
+    unshare: f("int unshare(int)"),
+    setns: f("int setns(int, int)"),
+    sethostname: f("int sethostname(const char *, size_t)"),
+    setdomainname: f("int setdomainname(const char *, size_t)"),
+    mount: f("int mount(const char *, const char *, const char *, unsigned long, const char *)"),
+    umount2: f("int umount2(const char *, int)"),
+    chdir: f("int chdir(const char *)"),
+    fchdir: f("int fchdir(int)"),
+    chroot: f("int chroot(const char *)"),
+    open: f("int open(const char *, int, ...)"),
+    close: f("int close(int)"),
+    mkdirat: f("int mkdirat(int, const char *, uint32)"),
+    mknodat: f("int mknodat(int, const char *, uint32, uint64)"),
+    fchownat: f("int fchownat(int, const char *, uint32, uint32, int)"),
+    symlinkat: f("int symlinkat(const char *, int, const char *)"),
+    fcntl: f("int fcntl(int, int, ...)"),
+    flock: f("int flock(int, int)"),
+    umask: f("uint32 umask(uint32)"),
+    socketpair: f("int socketpair(int, int, int, void *)"),
+    socket: f("int socket(int, int, int)"),
+    ioctl: f("int ioctl(int, unsigned long, ...)"),
+    execve: f("int execve(const char *, const char **, const char **)"),
+    setgroups: f("int setgroups(size_t, const uint32 *)"),
+    setresuid: f("int setresuid(uint32, uint32, uint32)"),
+    setresgid: f("int setresgid(uint32, uint32, uint32)"),
+    prctl: f("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)"),
+    prlimit: f("int prlimit(int, int, void *, void *)"),
+  };
+  const errno = (): number => koffi.errno();
+  /** libc convention: -1 and errno set means failure */
+  function check(r: number | bigint, syscall: string, detail = ""): number {
+    if (Number(r) === -1) throw new SysError(syscall, errno(), detail);
+    return Number(r);
+  }
+  const q = (s: string) => JSON.stringify(s);
+
+  const sys: Sys = {
+    fork: () => check(c.fork(), "fork"),
+    cloneParent: () =>
+      check(c.syscall(SYS_clone, "unsigned long", CLONE.PARENT | SIGCHLD, "void *", null, "void *", null, "void *", null, "unsigned long", 0), "clone", "(CLONE_PARENT)"),
+    exit(code: number): never { c._exit(code); throw new Error("unreachable"); },
+    waitpid(pid, flags) {
+      const st = Buffer.alloc(4);
+      const r = check(c.waitpid(pid, st, flags), "waitpid", String(pid));
+      return { pid: r, status: st.readInt32LE(0) };
+    },
+    kill: (pid, sig) => void check(c.kill(pid, sig), "kill", `pid ${pid} signal ${sig}`),
+    getpid: () => c.getpid(),
+    madvise: (addr, len, advice) => c.madvise(addr, len, advice),
+
+    unshare: (flags) => void check(c.unshare(flags), "unshare", `(0x${flags.toString(16)})`),
+    setns: (fd, nstype) => void check(c.setns(fd, nstype), "setns", `(0x${nstype.toString(16)})`),
+    sethostname: (name) => void check(c.sethostname(name, Buffer.byteLength(name)), "sethostname", q(name)),
+    setdomainname: (name) => void check(c.setdomainname(name, Buffer.byteLength(name)), "setdomainname", q(name)),
+
+    mount(source, target, fstype, flags, data) {
+      if (c.mount(source, target, fstype, flags, data) === -1) {
+        throw new SysError("mount", errno(), `${q(source ?? "")} on ${q(target)}${fstype ? ` type ${fstype}` : ""} (flags ${mountFlagNames(flags)}${data ? `, data ${q(data)}` : ""})`);
+      }
+    },
+    umount2: (target, flags) => void check(c.umount2(target, flags), "umount2", q(target)),
+    pivotRoot: (n, o) => void check(c.syscall(SYS_pivot_root, "const char *", n, "const char *", o), "pivot_root", `${q(n)} ${q(o)}`),
+    mountSetattr(dirfd, path, flags, a: MountSetattr) {
+      const b = Buffer.alloc(32);
+      b.writeBigUInt64LE(BigInt(a.attrSet), 0); b.writeBigUInt64LE(BigInt(a.attrClr), 8);
+      b.writeBigUInt64LE(BigInt(a.propagation), 16); b.writeBigUInt64LE(BigInt(a.usernsFd), 24);
+      check(c.syscall(SYS_mount_setattr, "int", dirfd, "const char *", path, "unsigned int", flags, "void *", b, "size_t", 32), "mount_setattr", q(path));
+    },
+    chdir: (p) => void check(c.chdir(p), "chdir", q(p)),
+    fchdir: (fd) => void check(c.fchdir(fd), "fchdir", String(fd)),
+    chroot: (p) => void check(c.chroot(p), "chroot", q(p)),
+
+    open: (p, flags, mode) => check(c.open(p, flags, "uint32", mode), "open", q(p)),
+    openat2(dirfd, path, flags, mode, resolve) {
+      const how = Buffer.alloc(24);
+      how.writeBigUInt64LE(BigInt(flags), 0); how.writeBigUInt64LE(BigInt(mode), 8); how.writeBigUInt64LE(BigInt(resolve), 16);
+      return check(c.syscall(SYS_openat2, "int", dirfd, "const char *", path, "void *", how, "size_t", 24), "openat2", q(path));
+    },
+    close: (fd) => void check(c.close(fd), "close", String(fd)),
+    mkdirat: (dirfd, p, mode) => void check(c.mkdirat(dirfd, p, mode), "mkdirat", q(p)),
+    mknodat: (dirfd, p, mode, dev) => void check(c.mknodat(dirfd, p, mode, dev), "mknod", q(p)),
+    fchownat: (dirfd, p, uid, gid, flags) => void check(c.fchownat(dirfd, p, uid, gid, flags), "chown", q(p)),
+    symlinkat: (target, dirfd, p) => void check(c.symlinkat(target, dirfd, p), "symlink", `${q(p)} -> ${q(target)}`),
+    fcntl: (fd, cmd, arg) => check(c.fcntl(fd, cmd, "int", arg), "fcntl", String(fd)),
+    flock: (fd, op) => void check(c.flock(fd, op), "flock", String(fd)),
+    umask: (m) => c.umask(m),
+    socketpair() {
+      const b = Buffer.alloc(8);
+      check(c.socketpair(1 /* AF_UNIX */, 1 | 0o2000000 /* SOCK_STREAM|SOCK_CLOEXEC */, 0, b), "socketpair");
+      return [b.readInt32LE(0), b.readInt32LE(4)];
+    },
+    socket: (d, t, p) => check(c.socket(d, t, p), "socket"),
+    ioctl: (fd, req, arg) => void check(c.ioctl(fd, req, "void *", arg), "ioctl", `0x${req.toString(16)}`),
+
+    execve(path, argv, envp): never {
+      c.execve(path, [...argv, null], [...envp, null]);
+      throw new SysError("execve", errno(), q(path));
+    },
+    setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null), "setgroups", gids.join(",")); },
+    setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),
+    setresgid: (gid) => void check(c.setresgid(gid, gid, gid), "setresgid", String(gid)),
+    prctl: (o, a2, a3 = 0, a4 = 0, a5 = 0) => check(c.prctl(o, a2, a3, a4, a5), "prctl", String(o)),
+    capget() {
+      const hdr = Buffer.alloc(8); hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+      const data = Buffer.alloc(24);
+      check(c.syscall(SYS_capget, "void *", hdr, "void *", data), "capget");
+      const get = (off: number) => BigInt(data.readUInt32LE(off)) | (BigInt(data.readUInt32LE(off + 12)) << 32n);
+      return { effective: get(0), permitted: get(4), inheritable: get(8) };
+    },
+    capset(caps) {
+      const hdr = Buffer.alloc(8); hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+      const data = Buffer.alloc(24);
+      const put = (off: number, v: bigint) => {
+        data.writeUInt32LE(Number(v & 0xffffffffn), off); data.writeUInt32LE(Number((v >> 32n) & 0xffffffffn), off + 12);
+      };
+      put(0, caps.effective); put(4, caps.permitted); put(8, caps.inheritable);
+      check(c.syscall(SYS_capset, "void *", hdr, "void *", data), "capset");
+    },
+    prlimit(pid, resource, soft, hard) {
+      const b = Buffer.alloc(16); b.writeBigUInt64LE(soft, 0); b.writeBigUInt64LE(hard, 8);
+      check(c.prlimit(pid, resource, b, null), "prlimit", String(resource));
+    },
+  };
+  return sys;
+}
