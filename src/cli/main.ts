@@ -22,7 +22,7 @@ export function versionText(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  if (wantsVersion(argv)) {
     process.stdout.write(versionText());
     return;
   }
@@ -52,3 +52,14 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 class UsageCliError extends Error {}
+
+/** `--version`/`-v` among the global flags (before any command), as runc accepts it */
+function wantsVersion(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--version" || a === "-v") return true;
+    if (!a.startsWith("-")) return false;
+    if (!a.includes("=") && ["--root", "--log", "--log-format", "--rootless"].includes(a)) i++;
+  }
+  return false;
+}

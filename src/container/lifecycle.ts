@@ -55,7 +55,7 @@ export function parseSignal(s: string | undefined): number {
   if (s === undefined || s === "") return SIGNALS.SIGTERM;
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 64) throw new UsageError(`invalid signal ${JSON.stringify(s)}`);
+    if (n < 0 || n > 64) throw new UsageError(`invalid signal ${JSON.stringify(s)}`);
     return n;
   }
   const name = s.toUpperCase().startsWith("SIG") ? s.toUpperCase() : "SIG" + s.toUpperCase();
