@@ -13,7 +13,7 @@ import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, type CgroupDir } from "../linux/cgroups";
 import { applyV1Devices } from "../linux/cgroups/devices";
 import { forkSingleThreaded } from "../linux/process";
-import { writeIdMaps } from "../linux/idmap";
+import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
 import { SyncReader, send } from "./sync";
@@ -92,6 +92,9 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
   const fifo = fifoPath(dir);
   sys.mknodat(-100, fifo, S_IF.FIFO | 0o622, 0);
+  // the init opens it after switching to the container's user: owned by the container's root
+  fs.chmodSync(fifo, 0o622);
+  fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
   const [parentSock, childSock] = sys.socketpair();
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
