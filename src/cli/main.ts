@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await yargs(argv)
       .scriptName("tsrunc")
+      .parserConfiguration({ "boolean-negation": false })
       .usage("tsrunc: an OCI runtime-spec container runtime (a drop-in for runc)\n\nUsage: tsrunc [global options] <command> [options] <container-id>")
       .options(globalOptions)
       .middleware((a) => {

@@ -4,6 +4,8 @@
 // onto the verified fd through /proc/self/fd/N instead of onto a path string.
 import { O, RESOLVE, S_IF, ENOENT, EEXIST, type Sys } from "../sys";
 import { SysError } from "../errors";
+import { readlinkSync } from "node:fs";
+import { posix } from "node:path";
 
 const IN_ROOT = RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS;
 
@@ -34,7 +36,8 @@ export function lookupInRoot(sys: Sys, rootFd: number, p: string): number {
  * O_PATH fd of `p` inside the root, creating missing parents as directories and the last
  * component as a directory or an empty file (a bind mount of a file needs a file to land on).
  */
-export function ensureInRoot(sys: Sys, rootFd: number, p: string, kind: "dir" | "file", mode = 0o755): number {
+export function ensureInRoot(sys: Sys, rootFd: number, p: string, kind: "dir" | "file", mode = 0o755, depth = 0): number {
+  if (depth > 40) throw new SysError("openat2", 40 /* ELOOP */, JSON.stringify(p));
   const parts = components(p);
   let fd = lookupInRoot(sys, rootFd, p);
   if (fd >= 0) return fd;
@@ -50,6 +53,13 @@ export function ensureInRoot(sys: Sys, rootFd: number, p: string, kind: "dir" | 
           else sys.mkdirat(parentFd, parts[i], mode);
         } catch (e) {
           if (!(e instanceof SysError && e.errno === EEXIST)) throw e;
+          // a dangling symlink: create what it points to, resolved inside the root like the kernel would
+          const target = danglingTarget(parentFd, parts[i]);
+          if (target !== null) {
+            const base = target.startsWith("/") ? target : posix.join("/", ...parts.slice(0, i), target);
+            return ensureInRoot(sys, rootFd, posix.join(base, ...parts.slice(i + 1)), kind, mode, depth + 1);
+          }
+          throw e;
         }
         next = sys.openat2(rootFd, sub, O.PATH | O.CLOEXEC, 0, IN_ROOT);
       }
@@ -61,6 +71,14 @@ export function ensureInRoot(sys: Sys, rootFd: number, p: string, kind: "dir" | 
     return fd;
   } finally {
     if (parentFd >= 0) sys.close(parentFd);
+  }
+}
+
+function danglingTarget(dirFd: number, name: string): string | null {
+  try {
+    return readlinkSync(`${fdPath(dirFd)}/${name}`);
+  } catch {
+    return null;
   }
 }
 

@@ -31,9 +31,24 @@ export function prepareRoot(sys: Sys, rootfs: string, propagation: string | unde
   const flag = propagation ? PROPAGATION_FLAGS[propagation] : MS.SLAVE | MS.REC;
   if (flag === undefined) throw new Error(`linux.rootfsPropagation: unknown value ${JSON.stringify(propagation)}`);
   step("make / " + (propagation ?? "rslave"), () => sys.mount(null, "/", null, flag, null));
+  // pivot_root(2) refuses a new_root whose parent mount is shared (runc's rootfsParentMountPrivate)
+  if (flag & MS.SHARED) {
+    const parent = mountPointOf(rootfs);
+    step(`make ${JSON.stringify(parent)} private`, () => sys.mount(null, parent, null, MS.PRIVATE, null));
+  }
   step(`bind rootfs ${JSON.stringify(rootfs)}`, () => sys.mount(rootfs, rootfs, null, MS.BIND | MS.REC, null));
   // pivot_root(2): new_root and its parent mount must not be shared
   step("make rootfs private", () => sys.mount(null, rootfs, null, MS.PRIVATE, null));
+}
+
+/** the mount point that holds `p`: the longest mount point in mountinfo that is a prefix of it */
+export function mountPointOf(p: string, mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8")): string {
+  let best = "/";
+  for (const line of mountinfo.split("\n")) {
+    const mp = line.split(" ")[4]?.replace(/\\040/g, " ");
+    if (mp && (p === mp || p.startsWith(mp.endsWith("/") ? mp : mp + "/")) && mp.length > best.length) best = mp;
+  }
+  return best;
 }
 
 export function applyMounts(ctx: MountContext, mounts: Mount[]): void {
