@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import { MS, MNT_DETACH, MOUNT_ATTR, AT_RECURSIVE, O, type Sys } from "../sys";
 import type { Mount } from "../spec/types";
-import { step, SysError } from "../errors";
+import { step, SysError, StepError } from "../errors";
 import { parseMountOptions, isBind } from "./mountopts";
 import { ensureInRoot, fdPath, lookupInRoot } from "./fsroot";
 
@@ -53,7 +53,15 @@ export function mountPointOf(p: string, mountinfo = fs.readFileSync("/proc/self/
 
 export function applyMounts(ctx: MountContext, mounts: Mount[]): void {
   for (const m of mounts) {
-    step(`mount ${JSON.stringify(m.source ?? m.type ?? "")} on ${JSON.stringify(m.destination)}`, () => mountOne(ctx, m));
+    try {
+      mountOne(ctx, m);
+    } catch (e) {
+      // a failing mount(2) already names source, type, flags and errno: only say where it was meant to go
+      if (e instanceof SysError && e.syscall === "mount") {
+        throw new SysError("mount", e.errno, e.detail.replace(/"\/proc\/self\/fd\/\d+"/, JSON.stringify(m.destination)));
+      }
+      throw new StepError(`mount ${JSON.stringify(m.source ?? m.type ?? "")} on ${JSON.stringify(m.destination)}`, e);
+    }
   }
 }
 

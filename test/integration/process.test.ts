@@ -1,0 +1,76 @@
+import { test, expect, describe } from "bun:test";
+import { tsrunc, newId, bundle, runDetached, procFile, statusField } from "./helpers";
+
+const capHex = (bits: number[]) => bits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString(16).padStart(16, "0");
+
+describe("process", () => {
+  test("capabilities: all five sets as configured", () => {
+    // CAP_CHOWN=0 CAP_KILL=5 CAP_NET_BIND_SERVICE=10 CAP_SYS_CHROOT=18
+    const pid = runDetached(newId("caps"), bundle(["sleep", "30"], (c) => {
+      c.process.capabilities = {
+        bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT"],
+        effective: ["CAP_CHOWN", "CAP_KILL"],
+        permitted: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        inheritable: ["CAP_NET_BIND_SERVICE"],
+        ambient: ["CAP_NET_BIND_SERVICE"],
+      };
+    }));
+    expect(statusField(pid, "CapBnd")).toBe(capHex([0, 5, 10, 18]));
+    // execve as root: effective = permitted = (inheritable ∩ file caps) | bounding... root gets bounding
+    expect(statusField(pid, "CapInh")).toBe(capHex([10]));
+    expect(statusField(pid, "CapAmb")).toBe(capHex([10]));
+  });
+
+  test("capabilities of a non-root user survive execve only through ambient", () => {
+    const pid = runDetached(newId("capsuser"), bundle(["sleep", "30"], (c) => {
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.process.capabilities = {
+        bounding: ["CAP_NET_BIND_SERVICE", "CAP_KILL"], effective: ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+        permitted: ["CAP_NET_BIND_SERVICE", "CAP_KILL"], inheritable: ["CAP_NET_BIND_SERVICE"], ambient: ["CAP_NET_BIND_SERVICE"],
+      };
+    }));
+    expect(statusField(pid, "CapEff")).toBe(capHex([10]));
+    expect(statusField(pid, "CapPrm")).toBe(capHex([10]));
+    expect(statusField(pid, "CapBnd")).toBe(capHex([5, 10]));
+  });
+
+  test("user, groups, umask, cwd, env and args", () => {
+    const r = tsrunc(["run", "-b", bundle(["sh", "-c", "id -u; id -g; id -G; umask; pwd; echo $GREETING"], (c) => {
+      c.process.user = { uid: 1234, gid: 2345, additionalGids: [3456, 4567], umask: 0o027 };
+      c.process.cwd = "/tmp";
+      c.process.env.push("GREETING=hello there");
+    }), newId("user")]);
+    expect(r.stdout).toBe("1234\n2345\n2345 3456 4567\n0027\n/tmp\nhello there\n");
+  });
+
+  test("rlimits, oomScoreAdj and noNewPrivileges", () => {
+    const hardNofile = Number(procFile(process.pid, "limits").match(/Max open files\s+\d+\s+(\d+)/)![1]);
+    const pid = runDetached(newId("limits"), bundle(["sleep", "30"], (c) => {
+      c.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 256, hard: Math.min(hardNofile, 512) }, { type: "RLIMIT_CORE", soft: 0, hard: 0 }];
+      c.process.oomScoreAdj = 123;
+      c.process.noNewPrivileges = true;
+    }));
+    expect(procFile(pid, "limits")).toMatch(new RegExp(`Max open files\\s+256\\s+${Math.min(hardNofile, 512)}\\s`));
+    expect(procFile(pid, "limits")).toMatch(/Max core file size\s+0\s+0\s/);
+    expect(procFile(pid, "oom_score_adj").trim()).toBe("123");
+    expect(statusField(pid, "NoNewPrivs")).toBe("1");
+  });
+
+  test("CVE-2024-21626: no runtime fd reaches the container", () => {
+    const r = tsrunc(["run", "-b", bundle(["ls", "/proc/self/fd"]), newId("fds")]);
+    expect(r.stdout.trim().split("\n").sort()).toEqual(["0", "1", "2", "3"]); // 3 is ls's own directory fd
+  });
+
+  test("--preserve-fds passes fds 3.. through", () => {
+    const b = bundle(["sh", "-c", "cat <&3"]);
+    const p = Bun.spawnSync(["sh", "-c", `exec 3<<EOF\nfrom-fd-3\nEOF\n"$0" --root /run/tsrunc-test run --preserve-fds 1 -b "$1" "$2"`, process.env.TSRUNC ?? "dist/tsrunc", b, newId("preserve")]);
+    expect(p.stdout.toString()).toBe("from-fd-3\n");
+  });
+
+  test("an executable missing from PATH fails create with runc's wording", () => {
+    const r = tsrunc(["run", "-b", bundle(["no-such-program"]), newId("noexe")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no-such-program");
+    expect(r.stderr).toContain("executable file not found in $PATH");
+  });
+});
