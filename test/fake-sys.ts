@@ -8,7 +8,7 @@
 // ones src/linux/fsroot.ts passes with RESOLVE_IN_ROOT.
 import * as path from "node:path";
 import { SysError } from "../src/errors";
-import { ENOENT, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
+import { EEXIST, ENOENT, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
 
 export type Op = keyof Sys;
 
@@ -123,6 +123,17 @@ export class FakeSys implements Sys {
     return fd;
   }
 
+  /** an injected EEXIST means someone else made the path (a race): it exists from then on */
+  private create(dirfd: number, p: string, rec: () => void): void {
+    try {
+      rec();
+    } catch (e) {
+      if (e instanceof SysError && e.errno === EEXIST) this.createdPaths.add(this.at(dirfd, p));
+      throw e;
+    }
+    this.createdPaths.add(this.at(dirfd, p));
+  }
+
   private at(dirfd: number, p: string): string {
     return norm(path.posix.join(this.fdPaths.get(dirfd) ?? ".", p.replace(/^\/+/, "")));
   }
@@ -168,12 +179,10 @@ export class FakeSys implements Sys {
     this.fdPaths.delete(fd);
   }
   mkdirat(dirfd: number, p: string, mode: number): void {
-    this.record("mkdirat", [dirfd, p, mode]);
-    this.createdPaths.add(this.at(dirfd, p));
+    this.create(dirfd, p, () => this.record("mkdirat", [dirfd, p, mode]));
   }
   mknodat(dirfd: number, p: string, mode: number, dev: number): void {
-    this.record("mknodat", [dirfd, p, mode, dev]);
-    this.createdPaths.add(this.at(dirfd, p));
+    this.create(dirfd, p, () => this.record("mknodat", [dirfd, p, mode, dev]));
   }
   fchownat(dirfd: number, p: string, uid: number, gid: number, flags: number): void {
     this.record("fchownat", [dirfd, p, uid, gid, flags]);
