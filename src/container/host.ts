@@ -1,4 +1,4 @@
-// Facts about this host that validation needs (which namespace kinds the kernel has).
+// Facts about this host that validation needs; probed here so src/spec stays pure.
 import * as fs from "node:fs";
 import type { HostFacts } from "../spec/validate";
 import type { NamespaceType } from "../spec/types";
@@ -9,5 +9,19 @@ export function hostFacts(): HostFacts {
   for (const [type, name] of Object.entries(NS_PROC_NAME)) {
     if (fs.existsSync(`/proc/self/ns/${name}`)) namespaces.add(type as NamespaceType);
   }
-  return { namespaces } as HostFacts;
+  const own = fs.statSync("/proc/self/ns/net");
+  return {
+    namespaces,
+    rootless: process.geteuid?.() !== 0,
+    cgroupV2: fs.existsSync("/sys/fs/cgroup/cgroup.controllers"),
+    selinux: fs.existsSync("/sys/fs/selinux/enforce"),
+    isHostNetns: (p) => {
+      try {
+        const st = fs.statSync(p);
+        return st.dev === own.dev && st.ino === own.ino;
+      } catch {
+        return false;
+      }
+    },
+  };
 }
