@@ -1,6 +1,7 @@
 // A recording test double of the `Sys` interface (STYLE.md §2): every method appends `{op, args}`
 // to one ordered list, returns a plausible value, and can be told to fail its next call(s) with
-// an errno. Nothing here touches the kernel.
+// an errno (a failing mount's error carries the same detail as the real one: source, target,
+// type, flags, data). Nothing here touches the kernel.
 //
 // Files inside a root are modelled only as far as fsroot needs: `absent(...)` marks paths (and
 // everything below them) as missing, so openat2 fails with ENOENT for them until mkdirat/mknodat
@@ -8,7 +9,7 @@
 // ones src/linux/fsroot.ts passes with RESOLVE_IN_ROOT.
 import * as path from "node:path";
 import { SysError } from "../src/errors";
-import { EEXIST, ENOENT, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
+import { EEXIST, ENOENT, mountFlagNames, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
 
 export type Op = keyof Sys;
 
@@ -102,7 +103,8 @@ export class FakeSys implements Sys {
     this.calls.length = 0;
   }
 
-  private record(op: Op, args: unknown[]): void {
+  /** `detail` is what the real Sys puts in the error, where src/ reads it (mount: see libc.ts) */
+  private record(op: Op, args: unknown[], detail = ""): void {
     // trailing optional arguments the caller left out are not part of the call
     let n = args.length;
     while (n > 0 && args[n - 1] === undefined) n--;
@@ -113,7 +115,7 @@ export class FakeSys implements Sys {
     const i = q.findIndex((f) => !f.match || f.match(...recorded));
     if (i < 0) return;
     const [f] = q.splice(i, 1);
-    throw new SysError(op, f.errno);
+    throw new SysError(op, f.errno, detail);
   }
 
   private fd(rel?: string): number {
@@ -155,7 +157,9 @@ export class FakeSys implements Sys {
   setdomainname(name: string): void { this.record("setdomainname", [name]); }
 
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
-    this.record("mount", [source, target, fstype, flags, data]);
+    const q = (v: string) => JSON.stringify(v);
+    this.record("mount", [source, target, fstype, flags, data],
+      `${q(source ?? "")} on ${q(target)}${fstype ? ` type ${fstype}` : ""} (flags ${mountFlagNames(flags)}${data ? `, data ${q(data)}` : ""})`);
   }
   umount2(target: string, flags: number): void { this.record("umount2", [target, flags]); }
   pivotRoot(newRoot: string, putOld: string): void { this.record("pivotRoot", [newRoot, putOld]); }

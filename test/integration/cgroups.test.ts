@@ -1,7 +1,9 @@
-import { test, expect, describe } from "bun:test";
+import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ok, newId, bundle, runDetached, procFile } from "./helpers";
+import { ok, newId, bundle, runDetached, procFile, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 /** hierarchy key (controllers, "name=systemd" or "" for cgroup2) → mount point, from our mountinfo */
 function hierarchies(): Map<string, string> {

@@ -1,7 +1,9 @@
-import { test, expect, describe } from "bun:test";
+import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, newId, bundle, ROOT } from "./helpers";
+import { tsrunc, newId, bundle, ROOT, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 /** every trace a container could leave: state dir, cgroup dirs, processes */
 function traces(id: string): string[] {

@@ -2,7 +2,6 @@
 // cleanup that leaves the host as it was even when a test fails.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach } from "bun:test";
 
 export const TSRUNC = process.env.TSRUNC ?? path.resolve(import.meta.dir, "../../dist/tsrunc");
 export const ROOTFS = process.env.TSRUNC_ROOTFS ?? path.resolve(import.meta.dir, "../.rootfs");
@@ -88,10 +87,12 @@ export function statusField(pid: number, field: string): string {
   return (line ?? "").slice(field.length + 1).trim();
 }
 
-afterEach(() => {
+/** force-deletes every container the test made; each test file registers it with afterEach */
+export function cleanup(): void {
   while (made.length) {
     const id = made.pop()!;
-    tsrunc(["delete", "--force", id]);
+    const r = tsrunc(["delete", "--force", id]);
+    if (r.code !== 0 || r.stderr) console.error(`cleanup of ${id}: ${r.stderr}`);
   }
   for (const f of fs.existsSync(WORK) ? fs.readdirSync(WORK) : []) fs.rmSync(path.join(WORK, f), { recursive: true, force: true });
-});
+}

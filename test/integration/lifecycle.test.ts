@@ -1,7 +1,9 @@
-import { test, expect, describe } from "bun:test";
+import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, ok, newId, bundle, state, runDetached, waitFor, ROOT, TSRUNC } from "./helpers";
+import { tsrunc, ok, newId, bundle, state, runDetached, waitFor, ROOT, TSRUNC, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 describe("lifecycle", () => {
   test("create → created → start → running → kill → stopped → delete", () => {

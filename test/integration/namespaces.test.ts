@@ -1,7 +1,9 @@
-import { test, expect, describe } from "bun:test";
+import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, ok, newId, bundle, state, runDetached, procFile, ROOT } from "./helpers";
+import { tsrunc, ok, newId, bundle, state, runDetached, procFile, ROOT, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 const ALL = ["pid", "network", "mount", "ipc", "uts", "cgroup", "time", "user"];
 const PROC = { pid: "pid", network: "net", mount: "mnt", ipc: "ipc", uts: "uts", user: "user", cgroup: "cgroup", time: "time" } as Record<string, string>;

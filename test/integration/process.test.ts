@@ -1,5 +1,7 @@
-import { test, expect, describe } from "bun:test";
-import { tsrunc, newId, bundle, runDetached, procFile, statusField } from "./helpers";
+import { test, expect, describe, afterEach } from "bun:test";
+import { tsrunc, newId, bundle, runDetached, procFile, statusField, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 const capHex = (bits: number[]) => bits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString(16).padStart(16, "0");
 

@@ -1,7 +1,9 @@
-import { test, expect, describe } from "bun:test";
+import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, newId, bundle, runDetached, procFile, rootfsCopy } from "./helpers";
+import { tsrunc, newId, bundle, runDetached, procFile, rootfsCopy, cleanup } from "./helpers";
+
+afterEach(cleanup);
 
 /** mountinfo of a process: mount point → { fstype, options } */
 function mounts(pid: number): Map<string, { fstype: string; opts: string; superOpts: string }> {
