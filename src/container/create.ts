@@ -102,6 +102,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
+    keyringName: opts.noNewKeyring ? null : opts.id,
   };
 
   // 4. fork the init side

@@ -16,6 +16,7 @@ import { applySysctl } from "../linux/sysctl";
 import { applyRlimits } from "../linux/rlimits";
 import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
 import { setUser } from "../linux/user";
+import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
 
 export interface InitPlan {
@@ -32,6 +33,8 @@ export interface InitPlan {
   /** fds 3..3+n-1 pass into the container (--preserve-fds, LISTEN_FDS) */
   preserveFds: number;
   env: string[];
+  /** the container id, as the new session keyring's name; null with --no-new-keyring */
+  keyringName: string | null;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
   lockFd: number;
 }
@@ -94,6 +97,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
     else pivotRoot(sys, plan.rootfs);
     setRootPropagation(sys, spec.linux?.rootfsPropagation);
+    if (plan.keyringName !== null) newSessionKeyring(sys, plan.keyringName);
 
     // 3. kernel settings that need the container's /proc
     if (spec.linux?.sysctl) applySysctl(spec.linux.sysctl);

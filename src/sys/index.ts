@@ -53,6 +53,11 @@ export interface Sys {
   capget(): { effective: bigint; permitted: bigint; inheritable: bigint };
   capset(caps: { effective: bigint; permitted: bigint; inheritable: bigint }): void;
   prlimit(pid: number, resource: number, soft: bigint, hard: bigint): void;
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring, its serial returned */
+  joinSessionKeyring(name: string): number;
+  /** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description" */
+  describeKey(id: number): string;
+  setKeyPerm(id: number, perm: number): void;
 }
 
 let real: Sys | undefined;

@@ -8,7 +8,8 @@ import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./i
 const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
 
 const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
-const SYS_openat2 = 437, SYS_mount_setattr = 442;
+const SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
+const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 export function createLibcSys(): Sys {
@@ -144,6 +145,13 @@ export function createLibcSys(): Sys {
       const b = Buffer.alloc(16); b.writeBigUInt64LE(soft, 0); b.writeBigUInt64LE(hard, 8);
       check(c.prlimit(pid, resource, b, null), "prlimit", String(resource));
     },
+    joinSessionKeyring: (name) => check(c.syscall(SYS_keyctl, "int", KEYCTL_JOIN_SESSION_KEYRING, "const char *", name), "keyctl", `(join session keyring ${q(name)})`),
+    describeKey(id) {
+      const b = Buffer.alloc(512);
+      const n = check(c.syscall(SYS_keyctl, "int", KEYCTL_DESCRIBE, "int", id, "void *", b, "size_t", b.length), "keyctl", "(describe)");
+      return b.toString("utf8", 0, Math.max(0, Math.min(n, b.length) - 1));
+    },
+    setKeyPerm: (id, perm) => void check(c.syscall(SYS_keyctl, "int", KEYCTL_SETPERM, "int", id, "uint32", perm >>> 0), "keyctl", "(setperm)"),
   };
   return sys;
 }

@@ -76,3 +76,17 @@ describe("process", () => {
     expect(r.stderr).toContain("executable file not found in $PATH");
   });
 });
+
+describe("session keyring", () => {
+  test("each container gets its own session keyring, named after it, unless --no-new-keyring", () => {
+    const unmasked = (c: any) => { c.linux.maskedPaths = c.linux.maskedPaths.filter((p: string) => p !== "/proc/keys"); };
+    const id = newId("keyring");
+    const r = tsrunc(["run", "-b", bundle(["cat", "/proc/keys"], unmasked), id]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`keyring\\s+${id}: `));
+    const id2 = newId("nokeyring");
+    const r2 = tsrunc(["run", "--no-new-keyring", "-b", bundle(["cat", "/proc/keys"], unmasked), id2]);
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).not.toContain(id2);
+  });
+});
