@@ -25,6 +25,8 @@ export class FakeExit extends Error {
 
 interface Failure { errno: number; match?: (...args: unknown[]) => boolean }
 
+const ENOKEY = 126;
+
 type Caps = { effective: bigint; permitted: bigint; inheritable: bigint };
 
 /** Copies arrays, Buffers and plain objects so later mutation by the caller cannot rewrite history. */
@@ -55,6 +57,9 @@ export class FakeSys implements Sys {
   waitResults: WaitResult[] = [];
   /** what prctl() returns (0 unless set) */
   prctlResult = 0;
+  /** the serial joinSessionKeyring() returns, and the keys describeKey() knows ("type;uid;gid;perm;description") */
+  keySerial = 500;
+  keys = new Map<number, string>();
   /** fds handed out and not closed yet */
   readonly openFds = new Set<number>();
 
@@ -218,4 +223,21 @@ export class FakeSys implements Sys {
   capget(): Caps { this.record("capget", []); return { ...this.caps }; }
   capset(caps: Caps): void { this.record("capset", [caps]); this.caps = { ...caps }; }
   prlimit(pid: number, resource: number, soft: bigint, hard: bigint): void { this.record("prlimit", [pid, resource, soft, hard]); }
+  joinSessionKeyring(name: string): number {
+    this.record("joinSessionKeyring", [name]);
+    const id = this.keySerial;
+    if (!this.keys.has(id)) this.keys.set(id, `keyring;0;0;3f010000;${name}`);
+    return id;
+  }
+  describeKey(id: number): string {
+    this.record("describeKey", [id]);
+    const d = this.keys.get(id);
+    if (d === undefined) throw new SysError("describeKey", ENOKEY);
+    return d;
+  }
+  setKeyPerm(id: number, perm: number): void {
+    this.record("setKeyPerm", [id, perm]);
+    const d = this.keys.get(id)?.split(";");
+    if (d) { d[3] = (perm >>> 0).toString(16).padStart(8, "0"); this.keys.set(id, d.join(";")); }
+  }
 }

@@ -21,6 +21,7 @@ const LINKS: [target: string, link: string][] = [
 
 /** makedev(3) for the kernel's 32-bit dev_t encoding used by mknod */
 export function makedev(major: number, minor: number): number {
+  if (major > 0xfff || minor > 0xfffff || major < 0 || minor < 0) throw new Error(`device number ${major}:${minor} is out of range`);
   return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
@@ -43,7 +44,6 @@ export function devicesToCreate(configDevices: Device[] | undefined): Device[] {
 /**
  * mknod(2) is refused in a user namespace (devices are not namespaced), so there the host's
  * device node is bind-mounted onto an empty file instead, as runc does for rootless containers.
- * `hostUid/hostGid` translate the device's owner to what chown(2) expects here.
  */
 export function createDevices(sys: Sys, rootFd: number, devices: Device[], inUserNs: boolean): void {
   for (const d of devices) {

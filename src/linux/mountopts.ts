@@ -59,8 +59,12 @@ export function parseMountOptions(options: string[] | undefined): ParsedMountOpt
       r.propagation.push(PROPAGATION[o]);
     } else if (o in REC_ATTR) {
       const [set, attr] = REC_ATTR[o];
-      if (attr === MOUNT_ATTR.NOATIME || attr === MOUNT_ATTR.STRICTATIME || attr === MOUNT_ATTR.RELATIME) r.recAttrClr |= MOUNT_ATTR._ATIME;
-      if (set) r.recAttrSet |= attr; else r.recAttrClr |= attr;
+      // the last option wins: the kernel applies attr_clr then attr_set
+      if (o === "rnoatime" || o === "rstrictatime" || o === "rrelatime") {
+        // an atime mode is a field, not a bit: clear the whole field, then set the mode
+        r.recAttrSet = (r.recAttrSet & ~MOUNT_ATTR._ATIME) | attr;
+        r.recAttrClr |= MOUNT_ATTR._ATIME;
+      } else if (set) { r.recAttrSet |= attr; r.recAttrClr &= ~attr; } else { r.recAttrClr |= attr; r.recAttrSet &= ~attr; }
     } else if (UNSUPPORTED.has(o)) {
       r.unsupported.push(o);
     } else {

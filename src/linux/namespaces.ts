@@ -29,8 +29,9 @@ export function newNamespace(nss: Namespace[] | undefined, type: NamespaceType):
 /** Opens every namespace path before any setns, since joining a mount namespace changes what paths mean. */
 export function joinNamespaces(sys: Sys, nss: Namespace[]): void {
   const joins = nss.filter((n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
-  const fds = joins.map((n) => step(`open ${n.type} namespace ${JSON.stringify(n.path)}`, () => sys.open(n.path!, O.RDONLY | O.CLOEXEC, 0)));
+  const fds: number[] = [];
   try {
+    for (const n of joins) fds.push(step(`open ${n.type} namespace ${JSON.stringify(n.path)}`, () => sys.open(n.path!, O.RDONLY | O.CLOEXEC, 0)));
     joins.forEach((n, i) =>
       step(`join ${n.type} namespace ${JSON.stringify(n.path)}`, () => {
         if (n.type === "user" || n.type === "mount") assertSingleThreaded("setns");

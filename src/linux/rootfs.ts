@@ -79,7 +79,7 @@ function mountOne(ctx: MountContext, m: Mount): void {
     try { st = fs.statSync(source); } catch { throw new Error(`bind source ${JSON.stringify(source)} does not exist`); }
     const fd = ensureInRoot(sys, ctx.rootFd, m.destination, st.isDirectory() ? "dir" : "file");
     try {
-      sys.mount(source, fdPath(fd), null, o.flags & (MS.BIND | MS.REC), null);
+      sys.mount(source, fdPath(fd), null, MS.BIND | (o.flags & MS.REC), null);
     } finally { sys.close(fd); }
     setMountAttrs(ctx, m.destination, o.flags, o.clearFlags, false);
   } else {
@@ -163,8 +163,9 @@ function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
 /** pivot_root(".", ".") then detach the old root, the way runc avoids a temporary put_old dir. */
 export function pivotRoot(sys: Sys, rootfs: string): void {
   const oldRoot = step("open /", () => sys.open("/", O.DIRECTORY | O.RDONLY | O.CLOEXEC, 0));
-  const newRoot = step(`open ${JSON.stringify(rootfs)}`, () => sys.open(rootfs, O.DIRECTORY | O.RDONLY | O.CLOEXEC, 0));
+  let newRoot = -1;
   try {
+    newRoot = step(`open ${JSON.stringify(rootfs)}`, () => sys.open(rootfs, O.DIRECTORY | O.RDONLY | O.CLOEXEC, 0));
     sys.fchdir(newRoot);
     step("pivot_root", () => sys.pivotRoot(".", "."));
     sys.fchdir(oldRoot);
@@ -175,7 +176,7 @@ export function pivotRoot(sys: Sys, rootfs: string): void {
     sys.chdir("/");
   } finally {
     sys.close(oldRoot);
-    sys.close(newRoot);
+    if (newRoot >= 0) sys.close(newRoot);
   }
 }
 

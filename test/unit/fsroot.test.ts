@@ -1,6 +1,9 @@
 // Path resolution inside the rootfs: openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) from the
 // root fd for every lookup, missing parents created in order, intermediate fds closed.
 import { describe, expect, test } from "bun:test";
+import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { components, ensureInRoot, fdPath, lookupInRoot, openRoot, parentInRoot } from "../../src/linux/fsroot";
 import { EEXIST, O, RESOLVE, S_IF } from "../../src/sys";
 import { FakeSys, type Call } from "../fake-sys";
@@ -101,11 +104,40 @@ describe("ensureInRoot", () => {
     expect([...s.openFds]).toEqual([fd]);
   });
 
-  test("EEXIST from mkdirat (a racing creator) is tolerated and the path re-opened in the root", () => {
+  test("EEXIST from mkdirat that is not a dangling symlink propagates and leaves no fd open", () => {
     const s = new FakeSys().absent("run").failNext("mkdirat", EEXIST);
-    const fd = ensureInRoot(s, ROOT, "/run", "dir");
-    expect(s.ops()).toEqual(["openat2", "openat2", "openat2", "mkdirat", "openat2", "close"]);
-    expect([...s.openFds]).toEqual([fd]);
+    expect(() => ensureInRoot(s, ROOT, "/run", "dir")).toThrow("mkdirat: EEXIST");
+    expect(s.ops()).toEqual(["openat2", "openat2", "openat2", "mkdirat", "close"]);
+    expect(s.openFds.size).toBe(0);
+  });
+
+  test("a dangling symlink (lookup ENOENT, mkdirat EEXIST) is followed inside the root and its target created", () => {
+    // the parent fd must be real for readlink(/proc/self/fd/N/name): hand the fake's next fd out as one
+    const dir = mkdtempSync(join(tmpdir(), "tsrunc-fsroot-"));
+    symlinkSync("/target/dir", join(dir, "link"));
+    const realFd = openSync(dir, "r");
+    try {
+      const s = new FakeSys().absent("link", "target").failNext("mkdirat", EEXIST);
+      s.nextFd = realFd;
+      const r = realFd;
+      const fd = ensureInRoot(s, ROOT, "/link/sub", "dir");
+      expect(s.calls).toEqual([
+        at2("link/sub"),
+        at2("."), // r
+        at2("link"), { op: "mkdirat", args: [r, "link", 0o755] }, // EEXIST: a symlink to /target/dir
+        at2("target/dir/sub"),
+        at2("."), // r+1
+        at2("target"), { op: "mkdirat", args: [r + 1, "target", 0o755] }, at2("target"), close(r + 1), // r+2
+        at2("target/dir"), { op: "mkdirat", args: [r + 2, "dir", 0o755] }, at2("target/dir"), close(r + 2), // r+3
+        at2("target/dir/sub"), { op: "mkdirat", args: [r + 3, "sub", 0o755] }, at2("target/dir/sub"), close(r + 3), // r+4
+        close(r),
+      ]);
+      expect(fd).toBe(r + 4);
+      expect([...s.openFds]).toEqual([fd]);
+    } finally {
+      closeSync(realFd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("any other mkdirat error propagates and leaves no fd open", () => {

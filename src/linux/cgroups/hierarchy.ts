@@ -57,7 +57,8 @@ export function cgroupDirs(hierarchies: Hierarchy[], own: Map<string, string>, c
     const base = path.isAbsolute(p) ? "/" : (own.get(h.key) ?? "/");
     const inHierarchy = path.posix.join(base, p);
     // inside a cgroup namespace the mount's root is the namespace root: strip it
-    const rel = h.root !== "/" && inHierarchy.startsWith(h.root) ? inHierarchy.slice(h.root.length) : inHierarchy;
+    const under = h.root !== "/" && (inHierarchy === h.root || inHierarchy.startsWith(h.root + "/"));
+    const rel = under ? inHierarchy.slice(h.root.length) || "/" : inHierarchy;
     return { key: h.key, dir: path.posix.join(h.mountpoint, rel), version: h.version };
   });
 }

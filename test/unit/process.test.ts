@@ -1,0 +1,106 @@
+// Process helpers: the fork recipe's call sequence, PATH lookup, wait status → exit code, fd hygiene.
+import { describe, expect, test } from "bun:test";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import {
+  assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount,
+} from "../../src/linux/process";
+import { FakeSys } from "../fake-sys";
+
+/** an `exists` that answers from a set and records every probe */
+function probe(present: string[]): { exists: (p: string) => boolean; probed: string[] } {
+  const probed: string[] = [];
+  return { exists: (p) => (probed.push(p), present.includes(p)), probed };
+}
+
+describe("findExecutable", () => {
+  test("PATH from the container's env, searched in order", () => {
+    const { exists, probed } = probe(["/opt/bin/tool", "/usr/bin/tool"]);
+    expect(findExecutable("tool", ["HOME=/root", "PATH=/usr/local/bin:/opt/bin:/usr/bin"], exists)).toBe("/opt/bin/tool");
+    expect(probed).toEqual(["/usr/local/bin/tool", "/opt/bin/tool"]);
+  });
+
+  test("without PATH in env: the default PATH", () => {
+    const { exists, probed } = probe(["/bin/sh"]);
+    expect(findExecutable("sh", ["TERM=xterm"], exists)).toBe("/bin/sh");
+    expect(probed).toEqual(DEFAULT_PATH.split(":").map((d) => `${d}/sh`));
+    expect(DEFAULT_PATH).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  });
+
+  test("an empty PATH entry means the current directory; only PATH= itself is read", () => {
+    const { exists, probed } = probe(["./run"]);
+    expect(findExecutable("run", ["MYPATH=/x", "PATH=/a::/b"], exists)).toBe("./run");
+    expect(probed).toEqual(["/a/run", "./run"]);
+  });
+
+  test("a name with a slash is used as given, without a lookup", () => {
+    const { exists, probed } = probe([]);
+    expect(findExecutable("./bin/app", ["PATH=/bin"], exists)).toBe("./bin/app");
+    expect(findExecutable("/bin/true", [], exists)).toBe("/bin/true");
+    expect(probed).toEqual([]);
+  });
+
+  test("not found: runc's message", () => {
+    expect(() => findExecutable("nope", ["PATH=/a:/b"], () => false)).toThrow('exec: "nope": executable file not found in $PATH');
+  });
+});
+
+describe("exitCodeOf", () => {
+  test("exited: the status's high byte", () => {
+    expect(exitCodeOf(0x700)).toBe(7);
+    expect(exitCodeOf(0)).toBe(0);
+    expect(exitCodeOf(0xff00)).toBe(255);
+  });
+
+  test("killed by a signal: 128 + signal, with or without a core dump", () => {
+    expect(exitCodeOf(9)).toBe(137);
+    expect(exitCodeOf(15)).toBe(143);
+    expect(exitCodeOf(0x80 | 6)).toBe(134);
+  });
+});
+
+describe("fork recipe and fds", () => {
+  test("forkSingleThreaded: MADV_DOFORK on every mapping except [vsyscall], then one fork", () => {
+    const s = new FakeSys();
+    s.forkPid = 31337;
+    expect(forkSingleThreaded(s)).toBe(31337);
+    const ops = s.ops();
+    expect(ops[ops.length - 1]).toBe("fork");
+    expect(ops.slice(0, -1).every((o) => o === "madvise")).toBe(true);
+    const ranges = readFileSync("/proc/self/maps", "latin1").split("\n").filter((l) => l && !l.endsWith("[vsyscall]"));
+    // mappings may come and go while the test runs; roughly one call per mapping
+    expect(Math.abs(ops.length - 1 - ranges.length)).toBeLessThan(ranges.length / 4 + 8);
+    for (const [addr, len, advice] of s.callsOf("madvise") as [bigint, bigint, number][]) {
+      expect(advice).toBe(11);
+      expect(len > 0n).toBe(true);
+      expect(addr < 0xffffffffff600000n).toBe(true);
+    }
+  });
+
+  test("assertSingleThreaded names the call and the thread count", () => {
+    const n = threadCount();
+    expect(n).toBeGreaterThan(1);
+    expect(() => assertSingleThreaded("setns")).toThrow(`setns: the init process has ${n} threads; the kernel requires exactly one`);
+  });
+
+  test("cloexecAllExcept: F_SETFD FD_CLOEXEC on every fd above 2 except the kept ones", () => {
+    const a = openSync("/dev/null", "r"), b = openSync("/dev/null", "r");
+    try {
+      const s = new FakeSys();
+      cloexecAllExcept(s, new Set([b]));
+      const fds = s.callsOf("fcntl").map(([fd, cmd, arg]) => (expect([cmd, arg]).toEqual([2, 1]), fd as number));
+      expect(s.ops().every((o) => o === "fcntl")).toBe(true);
+      expect(fds).toContain(a);
+      expect(fds).not.toContain(b);
+      expect(fds.every((fd) => fd > 2)).toBe(true);
+    } finally {
+      closeSync(a);
+      closeSync(b);
+    }
+  });
+
+  test("clearCloexec clears FD_CLOEXEC", () => {
+    const s = new FakeSys();
+    clearCloexec(s, 5);
+    expect(s.calls).toEqual([{ op: "fcntl", args: [5, 2, 0] }]);
+  });
+});
