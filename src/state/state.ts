@@ -9,15 +9,7 @@ export const SPEC_VERSION = "1.3.0";
 export const DEFAULT_ROOT = "/run/tsrunc";
 
 /** what tsrunc keeps beyond the runtime-spec state to manage the container later */
-export interface SavedState {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
+export interface SavedState extends Omit<State, "status"> {
   /** field 22 of /proc/<pid>/stat when created: a recycled pid has another start time */
   initStartTime: number;
   cgroupDirs: string[];
