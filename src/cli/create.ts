@@ -1,14 +1,14 @@
-import type { Argv } from "yargs";
+import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";
 
-export const createFlags = {
+export const flags: Flags = {
   bundle: { alias: "b", type: "string", default: ".", describe: "path to the root of the bundle directory" },
   "pid-file": { type: "string", describe: "file to write the process id to" },
   "console-socket": { type: "string", describe: "unix socket that receives the pty master (with process.terminal)" },
   "no-pivot": { type: "boolean", default: false, describe: "do not use pivot_root to jail the process (for ramdisk roots)" },
   "no-new-keyring": { type: "boolean", default: false, describe: "do not create a new session keyring" },
   "preserve-fds": { type: "number", default: 0, describe: "pass N additional fds (from 3) to the container" },
-} as const;
+};
 
 export interface CreateArgs extends GlobalArgs {
   id: string; bundle: string; "pid-file"?: string; "console-socket"?: string;
@@ -24,7 +24,6 @@ export function createOptions(a: CreateArgs) {
 
 export const command = "create <id>";
 export const describe = "create a container";
-export const builder = (y: Argv) => y.options(createFlags);
 export async function handler(a: CreateArgs): Promise<void> {
   const { createContainer } = await import("../container/create");
   const { realSys } = await import("../sys");

@@ -1,9 +1,9 @@
-import type { Argv } from "yargs";
+import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";
 
 export const command = "delete <id>";
 export const describe = "delete a stopped container's resources (--force kills a running one first)";
-export const builder = (y: Argv) => y.options({ force: { alias: "f", type: "boolean", default: false, describe: "kill the container if it still runs" } });
+export const flags: Flags = { force: { alias: "f", type: "boolean", default: false, describe: "kill the container if it still runs" } };
 export async function handler(a: GlobalArgs & { id: string; force: boolean }): Promise<void> {
   const { deleteContainer } = await import("../container/lifecycle");
   const { realSys } = await import("../sys");

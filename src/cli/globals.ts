@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { UsageError } from "../errors";
 import { DEFAULT_ROOT } from "../state/state";
+import type { Flags } from "./argv";
 
 export interface GlobalArgs {
   root: string;
@@ -12,14 +13,14 @@ export interface GlobalArgs {
   rootless: string;
 }
 
-export const globalOptions = {
+export const globalOptions: Flags = {
   root: { type: "string", default: DEFAULT_ROOT, describe: "root directory for storage of container state (tmpfs recommended)", global: true },
   log: { type: "string", describe: "log file path (default: stderr)", global: true },
   "log-format": { type: "string", default: "text", choices: ["text", "json"], describe: "log format", global: true },
   debug: { type: "boolean", default: false, describe: "enable debug logging, with a timeline of each step", global: true },
   "systemd-cgroup": { type: "boolean", default: false, describe: "manage cgroups through systemd (slice:prefix:name cgroupsPath)", global: true },
   rootless: { type: "string", default: "auto", describe: "ignore cgroup permission errors (true, false or auto)", global: true },
-} as const;
+};
 
 export function checkGlobals(a: GlobalArgs): void {
   if (a["systemd-cgroup"] && !fs.existsSync("/run/systemd/system")) {

@@ -1,14 +1,12 @@
-import type { Argv } from "yargs";
+import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";
 
 export const command = "list";
-export const aliases = ["ps-list"];
 export const describe = "list the containers under --root";
-export const builder = (y: Argv) =>
-  y.options({
+export const flags: Flags = {
     format: { alias: "f", type: "string", default: "table", choices: ["table", "json"], describe: "output format" },
     quiet: { alias: "q", type: "boolean", default: false, describe: "print only container ids" },
-  });
+};
 
 /** Go's text/tabwriter as runc uses it: min width 12, padding 1 */
 export function table(rows: string[][]): string {

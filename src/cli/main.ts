@@ -1,8 +1,8 @@
 // tsrunc's entry point: runc-compatible argv (global flags, then a subcommand), exit code 1 and
-// one logged error on failure.
-import yargs from "yargs";
+// one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
 import { log, configureLog } from "../log";
 import { globalOptions, checkGlobals, type GlobalArgs } from "./globals";
+import { parseArgv, type CommandModule } from "./argv";
 import * as create from "./create";
 import * as run from "./run";
 import * as start from "./start";
@@ -17,6 +17,8 @@ declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
 const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
 const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
 
+export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, spec, features];
+
 export function versionText(): string {
   return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;
 }
@@ -26,33 +28,35 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(versionText());
     return;
   }
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
+    await showHelp(argv.filter((a) => a !== "help"));
+    return;
+  }
   try {
-    await yargs(argv)
-      .scriptName("tsrunc")
-      .parserConfiguration({ "boolean-negation": false })
-      .usage("tsrunc: an OCI runtime-spec container runtime (a drop-in for runc)\n\nUsage: tsrunc [global options] <command> [options] <container-id>")
-      .options(globalOptions)
-      .middleware((a) => {
-        const g = a as unknown as GlobalArgs;
-        configureLog({ file: g.log, format: g["log-format"], debug: g.debug });
-        checkGlobals(g);
-      })
-      .command(create as never).command(run as never).command(start as never).command(state as never)
-      .command(kill as never).command(del as never).command(list as never).command(spec as never).command(features as never)
-      .demandCommand(1, "tsrunc: a command is required; see --help")
-      .version(false)
-      .option("version", { alias: "v", type: "boolean", describe: "print the version" })
-      .strict()
-      .help()
-      .fail((msg, err) => { throw err ?? new UsageCliError(msg); })
-      .parseAsync();
+    const { command, args } = parseArgv(argv, globalOptions, COMMANDS);
+    const g = args as unknown as GlobalArgs;
+    configureLog({ file: g.log, format: g["log-format"], debug: g.debug });
+    checkGlobals(g);
+    await command.handler(args);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));
     process.exitCode = 1;
   }
 }
 
-class UsageCliError extends Error {}
+/** yargs renders the help from the same flag tables argv.ts parses with */
+async function showHelp(argv: string[]): Promise<void> {
+  const { default: yargs } = await import("yargs");
+  let y = yargs(argv.length ? argv : ["--help"])
+    .scriptName("tsrunc")
+    .usage("tsrunc: an OCI runtime-spec container runtime (a drop-in for runc)\n\nUsage: tsrunc [global options] <command> [options] <container-id>")
+    .parserConfiguration({ "boolean-negation": false })
+    .options(globalOptions as never)
+    .version(false)
+    .option("version", { alias: "v", type: "boolean", describe: "print the version" });
+  for (const c of COMMANDS) y = y.command(c.command, c.describe, (b) => b.options((c.flags ?? {}) as never), () => {});
+  await y.help().parseAsync();
+}
 
 /** `--version`/`-v` among the global flags (before any command), as runc accepts it */
 function wantsVersion(argv: string[]): boolean {

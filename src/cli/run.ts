@@ -1,14 +1,13 @@
-import type { Argv } from "yargs";
-import { createFlags, createOptions, type CreateArgs } from "./create";
+import type { Flags } from "./argv";
+import { flags as createFlags, createOptions, type CreateArgs } from "./create";
 
 export const command = "run <id>";
 export const describe = "create and start a container, wait for it, exit with its status";
-export const builder = (y: Argv) =>
-  y.options({
+export const flags: Flags = {
     ...createFlags,
     detach: { alias: "d", type: "boolean", default: false, describe: "detach from the container's process" },
     keep: { type: "boolean", default: false, describe: "do not delete the container after it exits" },
-  });
+};
 export async function handler(a: CreateArgs & { detach: boolean; keep: boolean }): Promise<void> {
   const { runContainer } = await import("../container/run");
   const { realSys } = await import("../sys");
