@@ -5,7 +5,6 @@ import * as fs from "node:fs";
 type Level = "debug" | "info" | "warning" | "error";
 
 const cfg = { file: "", json: false, debug: false, fd: -1 };
-const t0 = performance.now();
 
 export function configureLog(opts: { file?: string; format?: string; debug?: boolean }): void {
   cfg.file = opts.file ?? "";
@@ -39,13 +38,18 @@ export const log = {
   },
 };
 
-/** --debug timeline: each step with its duration, so a slow start shows where the time went */
+/**
+ * --debug timeline: each step with its duration and its time since the process started
+ * (performance.now() counts from process start), so a slow start shows where the time went.
+ */
 export class Timeline {
-  private last = performance.now();
-  mark(stepName: string): void {
+  private last = 0;
+  mark(stepName: string, now = performance.now()): void {
     if (!cfg.debug) return;
-    const now = performance.now();
-    emit("debug", `timing ${stepName}: ${(now - this.last).toFixed(2)} ms (at ${(now - t0).toFixed(2)} ms)`);
+    emit("debug", `timing ${stepName}: ${(now - this.last).toFixed(2)} ms (at ${now.toFixed(2)} ms)`);
     this.last = now;
   }
 }
+
+/** one timeline per process: the first mark measures the engine's own start */
+export const timeline = new Timeline();

@@ -1,6 +1,6 @@
 // tsrunc's entry point: runc-compatible argv (global flags, then a subcommand), exit code 1 and
 // one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
-import { log, configureLog } from "../log";
+import { log, configureLog, timeline } from "../log";
 import { globalOptions, checkGlobals, type GlobalArgs } from "./globals";
 import { parseArgv, type CommandModule } from "./argv";
 import * as create from "./create";
@@ -24,6 +24,7 @@ export function versionText(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const atMain = performance.now();
   if (wantsVersion(argv)) {
     process.stdout.write(versionText());
     return;
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<void> {
     const g = args as unknown as GlobalArgs;
     configureLog({ file: g.log, format: g["log-format"], debug: g.debug });
     checkGlobals(g);
+    timeline.mark("engine start to main", atMain);
+    timeline.mark("argv parse");
     await command.handler(args);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));

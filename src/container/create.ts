@@ -7,7 +7,7 @@ import type { Spec } from "../spec/types";
 import { ConfigError, UsageError, StepError, step } from "../errors";
 import { loadSpec } from "../spec/load";
 import { validateId } from "../spec/validate";
-import { log, Timeline } from "../log";
+import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, type CgroupDir } from "../linux/cgroups";
@@ -40,7 +40,7 @@ export interface Created {
 }
 
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
-  const t = new Timeline();
+  const t = timeline;
   // 1. everything that can be refused is refused before any side effect
   const idProblem = validateId(opts.id);
   if (idProblem) throw new UsageError(idProblem);
@@ -102,22 +102,27 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
-    keyringName: opts.noNewKeyring ? null : opts.id,
+    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(),
   };
 
   // 4. fork the init side
   if (process.env.TSRUNC_TEST_GC === "1") Bun.gc(true); // test hook: engine helper threads exist now
+  t.mark("prepare fork");
   const stage1 = step("fork init", () => forkSingleThreaded(sys));
   if (stage1 === 0) runStage1(sys, plan);
+  t.mark("fork");
   let initPid = 0;
   undo.push(() => reap(sys, stage1));
   undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
   sys.close(childSock);
   const r = new SyncReader(parentSock);
-  const debug = (m: string) => log.debug(m);
+  const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2))) : log.debug(m));
   try {
-    // sync 1: the init is in the container's cgroups before it makes any namespace
-    enterCgroups(cgDirs, stage1);
+    // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
+    // joins the cgroups first. Otherwise PID 1 joins them while it sets up its mounts: moving a
+    // task on cgroup v1 can wait ~10 ms for an RCU grace period, off the critical path that way.
+    const cgroupsEarly = newNamespace(nss, "cgroup");
+    if (cgroupsEarly) enterCgroups(cgDirs, stage1);
     send(parentSock, { type: "go" });
     // sync 2: a new user namespace gets its maps from us, the privileged side
     if (newNamespace(nss, "user")) {
@@ -125,10 +130,13 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       send(parentSock, { type: "mapped" });
     }
-    t.mark("namespaces");
     // sync 3: stage 1 reports PID 1's host pid and exits
     const m = r.expect("pid", "start the container process", debug);
+    t.mark("init: namespaces and clone");
     initPid = (m as { pid: number }).pid;
+    // PID 1 cannot exec before `start`, and `start` needs this create to have returned
+    if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
+    t.mark("join cgroups");
     reap(sys, stage1);
     // sync 4: the container is set up and waits on exec.fifo
     r.expect("ready", "set up the container", debug);

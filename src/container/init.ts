@@ -35,6 +35,7 @@ export interface InitPlan {
   env: string[];
   /** the container id, as the new session keyring's name; null with --no-new-keyring */
   keyringName: string | null;
+  debug: boolean;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
   lockFd: number;
 }
@@ -42,9 +43,11 @@ export interface InitPlan {
 /** Stage 1: enter and create namespaces, then clone the container's PID 1 as our sibling. */
 export function runStage1(sys: Sys, plan: InitPlan): never {
   try {
+    mark(plan, "stage 1 running");
     sys.close(plan.lockFd);
     const r = new SyncReader(plan.syncFd);
     r.expect("go", "wait for the parent");
+    mark(plan, "stage 1 in the cgroups");
     const nss = plan.spec.linux?.namespaces ?? [];
     send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
     joinNamespaces(sys, nss);
@@ -54,13 +57,16 @@ export function runStage1(sys: Sys, plan: InitPlan): never {
       r.expect("mapped", "wait for uid/gid maps");
       step("become root in the user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
     }
+    mark(plan, "stage 1 joined and made the user namespace");
     unshareOthers(sys, unshareFlags(nss));
+    mark(plan, "stage 1 unshare");
     if (newNamespace(nss, "time") && plan.spec.linux?.timeOffsets) writeTimeOffsets(plan.spec.linux.timeOffsets);
     if (newNamespace(nss, "uts")) setHostname(sys, plan.spec.hostname, plan.spec.domainname);
     if (newNamespace(nss, "network")) loopbackUp(sys);
     // CLONE_PARENT: PID 1 becomes a child of the tsrunc process, which `run` can then wait for
     const pid = step("clone the container process", () => sys.cloneParent());
     if (pid === 0) runStage2(sys, plan);
+    mark(plan, "stage 1 clone");
     send(plan.syncFd, { type: "pid", pid });
     sys.exit(0);
   } catch (e) {
@@ -93,18 +99,21 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     }
     if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
+    mark(plan, "stage 2 mounts and devices");
     // 2. switch root
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
     else pivotRoot(sys, plan.rootfs);
     setRootPropagation(sys, spec.linux?.rootfsPropagation);
     if (plan.keyringName !== null) newSessionKeyring(sys, plan.keyringName);
 
+    mark(plan, "stage 2 pivot_root");
     // 3. kernel settings that need the container's /proc
     if (spec.linux?.sysctl) applySysctl(spec.linux.sysctl);
     readonlyPaths(sys, spec.linux?.readonlyPaths ?? []);
     maskPaths(sys, spec.linux?.maskedPaths ?? []);
     if (spec.root?.readonly) readonlyRoot(sys);
 
+    mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
     applyRlimits(sys, proc.rlimits ?? []);
@@ -128,6 +137,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     sys.umask(proc.user.umask ?? 0o022);
 
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
+    mark(plan, "stage 2 process attributes");
     sys.prctl(PR.SET_PDEATHSIG, 0); // `create` exits now; the container must outlive it
     send(plan.syncFd, { type: "ready" });
     sys.close(plan.syncFd);
@@ -137,6 +147,11 @@ function runStage2(sys: Sys, plan: InitPlan): never {
   } catch (e) {
     fail(sys, plan.syncFd, e);
   }
+}
+
+/** a --debug timeline point, sent to the parent which prints it with its duration */
+function mark(plan: InitPlan, what: string): void {
+  if (plan.debug) send(plan.syncFd, { type: "debug", msg: `timing ${what} @${performance.now()}` });
 }
 
 function setgroupsAllowed(): boolean {

@@ -4,6 +4,7 @@ import { WNOHANG, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
 import { startContainer, deleteContainer } from "./lifecycle";
 import { exitCodeOf } from "../linux/process";
+import { timeline } from "../log";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
@@ -16,9 +17,12 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
     deleteContainer(sys, opts.root, opts.id, true);
     throw e;
   }
+  timeline.mark("start");
   if (opts.detach) return 0;
   const status = await waitForwardingSignals(sys, saved.pid);
+  timeline.mark("wait for the container");
   if (!opts.keep) deleteContainer(sys, opts.root, opts.id, true);
+  timeline.mark("delete");
   return exitCodeOf(status);
 }
 
