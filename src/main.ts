@@ -1,3 +1,7 @@
 import { main } from "./cli/main";
+import { exitNow } from "./sys";
 
-void main(process.argv.slice(2));
+// Exit as soon as the work is done. The engine's orderly teardown costs ~12 ms here (measured: an
+// empty compiled program takes 15 ms, 3.3 ms when it ends with reallyExit), and container engines
+// call the runtime 4-6 times per container. Output and logs are written synchronously.
+void main(process.argv.slice(2)).then(() => exitNow(Number(process.exitCode ?? 0)));

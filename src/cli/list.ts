@@ -1,4 +1,5 @@
 import type { Flags } from "./argv";
+import { print } from "./output";
 import type { GlobalArgs } from "./globals";
 
 export const command = "list";
@@ -17,8 +18,8 @@ export function table(rows: string[][]): string {
 export async function handler(a: GlobalArgs & { format: string; quiet: boolean }): Promise<void> {
   const { listContainers } = await import("../container/lifecycle");
   const list = listContainers(a.root);
-  if (a.quiet) { process.stdout.write(list.map((c) => c.id + "\n").join("")); return; }
-  if (a.format === "json") { process.stdout.write((list.length ? JSON.stringify(list) : "null") + "\n"); return; }
+  if (a.quiet) { print(list.map((c) => c.id + "\n").join("")); return; }
+  if (a.format === "json") { print((list.length ? JSON.stringify(list) : "null") + "\n"); return; }
   const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...list.map((c) => [c.id, String(c.pid), c.status, c.bundle, c.created, c.owner])];
-  process.stdout.write(table(rows));
+  print(table(rows));
 }

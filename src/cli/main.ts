@@ -1,4 +1,5 @@
 // tsrunc's entry point: runc-compatible argv (global flags, then a subcommand), exit code 1 and
+import { print } from "./output";
 // one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
 import { log, configureLog, timeline } from "../log";
 import { globalOptions, checkGlobals, type GlobalArgs } from "./globals";
@@ -26,7 +27,7 @@ export function versionText(): string {
 export async function main(argv: string[]): Promise<void> {
   const atMain = performance.now();
   if (wantsVersion(argv)) {
-    process.stdout.write(versionText());
+    print(versionText());
     return;
   }
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {

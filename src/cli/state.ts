@@ -1,9 +1,10 @@
 import type { GlobalArgs } from "./globals";
+import { print } from "./output";
 
 export const command = "state <id>";
 export const describe = "print the container's state as JSON";
 export async function handler(a: GlobalArgs & { id: string }): Promise<void> {
   const { containerState } = await import("../container/lifecycle");
   const { realSys } = await import("../sys");
-  process.stdout.write(JSON.stringify(containerState(realSys(), a.root, a.id), null, 2) + "\n");
+  print(JSON.stringify(containerState(realSys(), a.root, a.id), null, 2) + "\n");
 }
