@@ -21,12 +21,13 @@ deps: node_modules/.installed
 src/spec/generated/validate-config.js: schema/*.json schema/compile.ts | node_modules/.installed
 	$(BUN) schema/compile.ts
 
+# --splitting: yargs (help only) and the validator load only when used (-2 ms per call).
 # --no-compile-autoload-*: containerd runs the runtime with the bundle as cwd; a .env or bunfig.toml
 # there must not configure the runtime.
 $(BIN): node_modules/.installed src/spec/generated/validate-config.js $(SRC)
 	$(TSC) --noEmit -p .
 	mkdir -p dist
-	$(BUN) build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+	$(BUN) build --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
 	  --define TSRUNC_VERSION='"$(VERSION)"' --define TSRUNC_COMMIT='"$(COMMIT)"' \
 	  src/main.ts --outfile $(BIN)
 

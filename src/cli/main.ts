@@ -64,11 +64,21 @@ async function showHelp(argv: string[]): Promise<void> {
 
 /** `--version`/`-v` among the global flags (before any command), as runc accepts it */
 function wantsVersion(argv: string[]): boolean {
+  return scanGlobals(argv) === "--version";
+}
+
+/** the subcommand word, found without parsing the rest */
+export function commandOf(argv: string[]): string | undefined {
+  const w = scanGlobals(argv);
+  return w === "--version" ? undefined : w;
+}
+
+function scanGlobals(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--version" || a === "-v") return true;
-    if (!a.startsWith("-")) return false;
+    if (a === "--version" || a === "-v") return "--version";
+    if (!a.startsWith("-")) return a;
     if (!a.includes("=") && ["--root", "--log", "--log-format", "--rootless"].includes(a)) i++;
   }
-  return false;
+  return undefined;
 }

@@ -5,6 +5,5 @@ export const command = "state <id>";
 export const describe = "print the container's state as JSON";
 export async function handler(a: GlobalArgs & { id: string }): Promise<void> {
   const { containerState } = await import("../container/lifecycle");
-  const { realSys } = await import("../sys");
-  print(JSON.stringify(containerState(realSys(), a.root, a.id), null, 2) + "\n");
+  print(JSON.stringify(containerState(a.root, a.id), null, 2) + "\n");
 }

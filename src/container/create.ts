@@ -13,6 +13,7 @@ import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, type CgroupDir } from "../linux/cgroups";
 import { applyV1Devices } from "../linux/cgroups/devices";
 import { forkSingleThreaded } from "../linux/process";
+import { engineIsForkSafe } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
@@ -106,8 +107,12 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   };
 
   // 4. fork the init side
-  if (process.env.TSRUNC_TEST_GC === "1") Bun.gc(true); // test hook: engine helper threads exist now
+  if (!engineIsForkSafe()) throw new Error("create: the engine was started without the fork-safe options (see src/linux/engine.ts)");
   t.mark("prepare fork");
+  // A collection in flight at fork would leave the child waiting for collector threads that fork
+  // did not copy; a full collection first leaves none in flight and a fresh allocation budget.
+  Bun.gc(true);
+  t.mark("collect garbage before fork");
   const stage1 = step("fork init", () => forkSingleThreaded(sys));
   if (stage1 === 0) runStage1(sys, plan);
   t.mark("fork");

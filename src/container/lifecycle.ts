@@ -35,11 +35,13 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
   try {
     const buf = Buffer.alloc(1);
     // the init may not have reached its open(O_WRONLY) yet; until it writes, a read sees EOF/EAGAIN
+    const readByte = (): boolean => {
+      try { return fs.readSync(fd, buf, 0, 1, null) === 1; } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; return false; }
+    };
     for (let i = 0; ; i++) {
-      let n = 0;
-      try { n = fs.readSync(fd, buf, 0, 1, null); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; }
-      if (n === 1) break;
-      if (!initAlive(saved)) throw new UsageError("cannot start a container that has stopped");
+      if (readByte()) break;
+      // a fast container may have written, exec'd and exited between our read and this check
+      if (!initAlive(saved)) { if (readByte()) break; throw new UsageError("cannot start a container that has stopped"); }
       if (i > 10000) throw new Error("start: the init process did not open exec.fifo");
       Bun.sleepSync(0.2);
     }
@@ -116,8 +118,12 @@ function destroy(saved: SavedState, dir: string): void {
   if (errors.length) log.warn(errors.join("; "));
 }
 
-export function containerState(sys: Sys, root: string, id: string): ReturnType<typeof ociState> {
-  return withContainer(sys, root, id, ({ saved, dir }) => ociState(saved, dir));
+/** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
+export function containerState(root: string, id: string): ReturnType<typeof ociState> {
+  if (validateId(id)) throw new UsageError("container does not exist");
+  const dir = stateDir(root, id);
+  if (!fs.existsSync(path.join(dir, "state.json"))) throw new UsageError("container does not exist");
+  return ociState(readSaved(root, id), dir);
 }
 
 export function listContainers(root: string): ReturnType<typeof ociState>[] {

@@ -3,7 +3,7 @@
 import { WNOHANG, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
 import { startContainer, deleteContainer } from "./lifecycle";
-import { exitCodeOf } from "../linux/process";
+import { exitCodeOf, describeStatus } from "../linux/process";
 import { timeline } from "../log";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
@@ -14,6 +14,11 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
   try {
     startContainer(sys, opts.root, opts.id);
   } catch (e) {
+    // PID 1 is our child: say how it ended, which `start` alone cannot know
+    try {
+      const r = sys.waitpid(saved.pid, WNOHANG);
+      if (r.pid === saved.pid && e instanceof Error) e.message += ` (the init process ${describeStatus(r.status)})`;
+    } catch { /* not ours or still running */ }
     deleteContainer(sys, opts.root, opts.id, true);
     throw e;
   }

@@ -82,6 +82,11 @@ export function clearCloexec(sys: Sys, fd: number): void {
   sys.fcntl(fd, 2 /* F_SETFD */, 0);
 }
 
+export function describeStatus(status: number): string {
+  const sig = status & 0x7f;
+  return sig === 0 ? `exited with status ${(status >> 8) & 0xff}` : `was killed by signal ${sig}`;
+}
+
 /** wait(2) status → exit code like a shell: 128+signal for a killed process. */
 export function exitCodeOf(status: number): number {
   const sig = status & 0x7f;
