@@ -26,8 +26,11 @@ export interface Parsed {
 }
 
 /** "kill <id> [signal]" → [{name:"id",required:true},{name:"signal",required:false}] */
-export function positionals(command: string): { name: string; required: boolean }[] {
-  return command.split(" ").slice(1).map((p) => ({ name: p.slice(1, -1), required: p.startsWith("<") }));
+export function positionals(command: string): { name: string; required: boolean; variadic: boolean }[] {
+  return command.split(" ").slice(1).map((p) => {
+    const name = p.slice(1, -1);
+    return { name: name.replace(/\.\.\.$/, ""), required: p.startsWith("<"), variadic: name.endsWith("...") };
+  });
 }
 
 function lookup(flags: Flags, name: string): [string, FlagSpec] | undefined {
@@ -59,6 +62,10 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") { rest.push(...argv.slice(i + 1)); break; }
+    // like runc (urfave/cli), what follows a command's fixed arguments is passed on verbatim
+    // when the command takes a variadic tail (`ps <id> -o pid,comm`)
+    const tail = command ? positionals(command.command).findIndex((p) => p.variadic) : -1;
+    if (tail >= 0 && rest.length >= tail) { rest.push(...argv.slice(i)); break; }
     if (a.startsWith("-") && a.length > 1) {
       const body = a.startsWith("--") ? a.slice(2) : a.slice(1);
       const eq = body.indexOf("=");
@@ -85,9 +92,10 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
   const pos = positionals(command.command);
   const name = command.command.split(" ")[0];
   pos.forEach((p, i) => {
-    if (i < rest.length) args[p.name] = rest[i];
+    if (p.variadic) args[p.name] = rest.slice(i);
+    else if (i < rest.length) args[p.name] = rest[i];
     else if (p.required) throw new UsageError(`"${name}" requires the argument <${p.name}>; see tsrunc ${name} --help`);
   });
-  if (rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
+  if (!pos.some((p) => p.variadic) && rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
   return { command, args };
 }

@@ -13,12 +13,13 @@ import * as state from "./state";
 import * as list from "./list";
 import * as spec from "./spec";
 import * as features from "./features";
+import * as ps from "./ps";
 
 declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
 const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
 const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
 
-export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, spec, features];
+export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, spec, features];
 
 export function versionText(): string {
   return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;

@@ -119,11 +119,14 @@ function destroy(saved: SavedState, dir: string): void {
 }
 
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
-export function containerState(root: string, id: string): ReturnType<typeof ociState> {
+export function readContainer(root: string, id: string): SavedState {
   if (validateId(id)) throw new UsageError("container does not exist");
-  const dir = stateDir(root, id);
-  if (!fs.existsSync(path.join(dir, "state.json"))) throw new UsageError("container does not exist");
-  return ociState(readSaved(root, id), dir);
+  if (!fs.existsSync(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
+  return readSaved(root, id);
+}
+
+export function containerState(root: string, id: string): ReturnType<typeof ociState> {
+  return ociState(readContainer(root, id), stateDir(root, id));
 }
 
 export function listContainers(root: string): ReturnType<typeof ociState>[] {

@@ -143,3 +143,17 @@ describe("lifecycle", () => {
     }
   });
 });
+
+describe("ps", () => {
+  test("ps --format json lists every pid of the container's cgroup; the table form filters ps(1)", () => {
+    const id = newId("ps");
+    const pid = runDetached(id, bundle(["sh", "-c", "sleep 30 & sleep 31"]));
+    waitFor(() => JSON.parse(ok(["ps", "--format", "json", id]).stdout).length === 2, "two processes");
+    const pids: number[] = JSON.parse(ok(["ps", "--format", "json", id]).stdout);
+    expect(pids).toContain(pid);
+    const table = ok(["ps", id, "-o", "pid,comm"]).stdout.trim().split("\n");
+    expect(table[0].trim()).toBe("PID COMMAND");
+    expect(table.slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).sort()).toEqual([...pids].sort());
+    expect(tsrunc(["ps", "no-such-container"]).code).toBe(1);
+  });
+});

@@ -39,7 +39,13 @@ describe("argv parsing (runc's command line)", () => {
   });
 
   test("positionals() reads the command string", () => {
-    expect(positionals("kill <id> [signal]")).toEqual([{ name: "id", required: true }, { name: "signal", required: false }]);
+    expect(positionals("kill <id> [signal]")).toEqual([{ name: "id", required: true, variadic: false }, { name: "signal", required: false, variadic: false }]);
+    expect(positionals("ps <id> [ps-args...]")[1]).toEqual({ name: "ps-args", required: false, variadic: true });
+  });
+
+  test("ps passes what follows the id to ps(1) verbatim", () => {
+    expect(parse(["ps", "--format", "json", "c"]).args).toMatchObject({ id: "c", format: "json", "ps-args": [] });
+    expect(parse(["ps", "c", "-o", "pid,comm"]).args).toMatchObject({ id: "c", "ps-args": ["-o", "pid,comm"] });
     expect(positionals("list")).toEqual([]);
   });
 });
