@@ -10,6 +10,8 @@ export interface FlagSpec {
   describe: string;
   choices?: readonly string[];
   global?: boolean;
+  /** repeatable: every occurrence is collected */
+  array?: boolean;
 }
 export type Flags = Readonly<Record<string, FlagSpec>>;
 
@@ -73,10 +75,12 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
       const found = (command?.flags && lookup(command.flags, name)) || lookup(globals, name);
       if (!found) throw new UsageError(`unknown flag ${a.split("=")[0]}${command ? `; see tsrunc ${command.command.split(" ")[0]} --help` : "; see tsrunc --help"}`);
       const [key, f] = found;
-      if (eq >= 0) args[key] = coerce(key, f, body.slice(eq + 1));
-      else if (f.type === "boolean") args[key] = true;
-      else if (i + 1 < argv.length) args[key] = coerce(key, f, argv[++i]);
+      let v: unknown;
+      if (eq >= 0) v = coerce(key, f, body.slice(eq + 1));
+      else if (f.type === "boolean") v = true;
+      else if (i + 1 < argv.length) v = coerce(key, f, argv[++i]);
       else throw new UsageError(`flag ${a} needs a value`);
+      args[key] = f.array ? [...((args[key] as unknown[]) ?? []), v] : v;
       continue;
     }
     if (!command) {

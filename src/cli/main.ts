@@ -14,12 +14,13 @@ import * as list from "./list";
 import * as spec from "./spec";
 import * as features from "./features";
 import * as ps from "./ps";
+import * as exec from "./exec";
 
 declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
 const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
 const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
 
-export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, spec, features];
+export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, spec, features];
 
 export function versionText(): string {
   return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;

@@ -13,11 +13,9 @@ import { prepareRoot, applyMounts, pivotRoot, moveRoot, setRootPropagation, mask
 import { openRoot } from "../linux/fsroot";
 import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devices";
 import { applySysctl } from "../linux/sysctl";
-import { applyRlimits } from "../linux/rlimits";
-import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
-import { setUser } from "../linux/user";
 import { newSessionKeyring } from "../linux/keyring";
-import { threadCount, findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
+import { threadCount } from "../linux/process";
+import { applyProcess } from "./process";
 
 export interface InitPlan {
   spec: Spec;
@@ -116,25 +114,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
-    applyRlimits(sys, proc.rlimits ?? []);
-    const caps = proc.capabilities ?? {};
-    const last = lastCap();
-    dropBoundingSet(sys, caps, last);
-    sys.prctl(PR.SET_KEEPCAPS, 1);
-    setUser(sys, proc.user, setgroupsAllowed());
-    sys.prctl(PR.SET_KEEPCAPS, 0);
-    for (const w of applyCapabilities(sys, caps, last)) send(plan.syncFd, { type: "debug", msg: `warning: ${w}` });
-    if (proc.noNewPrivileges) step("set no_new_privs", () => sys.prctl(PR.SET_NO_NEW_PRIVS, 1));
-    // the cwd is entered as the container user, so a cwd it cannot reach fails here, like runc
-    step(`chdir to cwd ${JSON.stringify(proc.cwd)}`, () => sys.chdir(proc.cwd));
-    const exe = step("find executable", () => findExecutable(proc.args![0], plan.env, isExecutableFile));
-
-    // 5. fds: only stdio and the preserved ones reach the container (CVE-2024-21626)
-    const keep = new Set<number>();
-    for (let fd = 3; fd < 3 + plan.preserveFds; fd++) keep.add(fd);
-    cloexecAllExcept(sys, keep);
-    for (const fd of [0, 1, 2, ...keep]) { try { clearCloexec(sys, fd); } catch { /* not open */ } }
-    sys.umask(proc.user.umask ?? 0o022);
+    const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }));
 
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
     mark(plan, "stage 2 process attributes");
@@ -152,14 +132,6 @@ function runStage2(sys: Sys, plan: InitPlan): never {
 /** a --debug timeline point, sent to the parent which prints it with its duration */
 function mark(plan: InitPlan, what: string): void {
   if (plan.debug) send(plan.syncFd, { type: "debug", msg: `timing ${what} @${performance.now()}` });
-}
-
-function setgroupsAllowed(): boolean {
-  try {
-    return fs.readFileSync("/proc/self/setgroups", "utf8").trim() !== "deny";
-  } catch {
-    return true;
-  }
 }
 
 function fail(sys: Sys, fd: number, e: unknown): never {

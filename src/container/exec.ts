@@ -1,0 +1,118 @@
+// exec: run another process in a running container, runc's setns path.
+//
+//   tsrunc exec (parent)
+//     │ fork (single-threaded child)
+//     ├─ stage 1: setns into each of PID 1's namespaces (user first, mount last),
+//     │    clone(CLONE_PARENT) (a new pid or time namespace applies to children only), report, exit
+//     └─ stage 2 (our child): wait until the parent put it in the container's cgroups,
+//          apply the process attributes, execve; the CLOEXEC sync socket closes on success
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { O, type Sys } from "../sys";
+import type { Process, Spec, NamespaceType } from "../spec/types";
+import { UsageError, StepError, errnoOf, step } from "../errors";
+import { log } from "../log";
+import { readSaved, stateDir, statusOf, type SavedState } from "../state/state";
+import { NS_FLAG, NS_PROC_NAME } from "../linux/namespaces";
+import { forkSingleThreaded, assertSingleThreaded, exitCodeOf } from "../linux/process";
+import { engineIsForkSafe } from "../linux/engine";
+import { enterCgroups } from "../linux/cgroups";
+import { SyncReader, send } from "./sync";
+import { applyProcess } from "./process";
+import { waitForwardingSignals } from "./run";
+import { writePidFile } from "./create";
+import { validateId } from "../spec/validate";
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: Process;
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+// user first: its capabilities let us enter the namespaces it owns; mount last: it changes our root
+const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
+
+export function loadContainer(root: string, id: string): { saved: SavedState; spec: Spec } {
+  if (validateId(id) || !fs.existsSync(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
+  const saved = readSaved(root, id);
+  const spec = JSON.parse(fs.readFileSync(path.join(saved.bundle, "config.json"), "utf8")) as Spec;
+  return { saved, spec };
+}
+
+export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<number> {
+  const { saved } = loadContainer(opts.root, opts.id);
+  const status = statusOf(saved, stateDir(opts.root, opts.id));
+  if (status === "stopped") throw new UsageError("cannot exec in a stopped container");
+  if (status === "paused" && !opts.ignorePaused) throw new UsageError("cannot exec in a paused container (use --ignore-paused to override)");
+  if (opts.process.terminal) throw new UsageError("exec --tty: terminals are not supported yet");
+  if (!opts.process.args?.length) throw new UsageError("exec: args must not be empty");
+  // the namespaces that differ from ours are the container's
+  const joins = JOIN_ORDER.filter((t) => {
+    const name = NS_PROC_NAME[t];
+    try { return fs.readlinkSync(`/proc/${saved.pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`); } catch { return false; }
+  });
+  const nsFds = joins.map((t) => step(`open ${t} namespace of pid ${saved.pid}`, () => sys.open(`/proc/${saved.pid}/ns/${NS_PROC_NAME[t]}`, O.RDONLY | O.CLOEXEC, 0)));
+  const [parentSock, childSock] = sys.socketpair();
+  if (!engineIsForkSafe()) throw new Error("exec: the engine was started without the fork-safe options (see src/linux/engine.ts)");
+  Bun.gc(true);
+  const stage1 = step("fork", () => forkSingleThreaded(sys));
+  if (stage1 === 0) stage1Main(sys, joins, nsFds, childSock, opts);
+  sys.close(childSock);
+  for (const fd of nsFds) sys.close(fd);
+  const r = new SyncReader(parentSock);
+  let pid = 0;
+  try {
+    pid = (r.expect("pid", "enter the container's namespaces", (m) => log.debug(m)) as { pid: number }).pid;
+    try { sys.waitpid(stage1, 0); } catch { /* reaped */ }
+    enterCgroups(saved.cgroupDirs.filter((d) => fs.existsSync(d)).map((dir) => ({ key: "", dir, version: 1 as const })), pid);
+    send(parentSock, { type: "go" });
+    // success is silence: the socket is CLOEXEC, so a successful execve closes stage 2's end
+    const m = r.next();
+    if (m?.type === "error") throw new Error(m.message);
+  } catch (e) {
+    if (pid) { try { sys.kill(pid, 9); sys.waitpid(pid, 0); } catch { /* gone */ } }
+    throw new StepError("exec", e);
+  } finally {
+    sys.close(parentSock);
+  }
+  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.detach) return 0;
+  return exitCodeOf(await waitForwardingSignals(sys, pid));
+}
+
+function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: number, opts: ExecOptions): never {
+  try {
+    joins.forEach((t, i) => step(`join the container's ${t} namespace`, () => {
+      if (t === "user" || t === "mount") assertSingleThreaded("setns");
+      sys.setns(nsFds[i], NS_FLAG[t]);
+    }));
+    for (const fd of nsFds) sys.close(fd);
+    const pid = step("clone the exec process", () => sys.cloneParent());
+    if (pid === 0) stage2Main(sys, sock, opts);
+    send(sock, { type: "pid", pid });
+    sys.exit(0);
+  } catch (e) {
+    reportAndExit(sys, sock, e);
+  }
+}
+
+function stage2Main(sys: Sys, sock: number, opts: ExecOptions): never {
+  try {
+    new SyncReader(sock).expect("go", "wait for the cgroups");
+    const env = opts.process.env ?? [];
+    const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {});
+    sys.execve(exe, opts.process.args!, env);
+  } catch (e) {
+    reportAndExit(sys, sock, e);
+  }
+}
+
+function reportAndExit(sys: Sys, sock: number, e: unknown): never {
+  try { send(sock, { type: "error", message: e instanceof Error ? e.message : String(e), errno: errnoOf(e) }); } catch { /* parent gone */ }
+  sys.exit(255);
+}
+

@@ -1,0 +1,43 @@
+// The process attributes every container process gets, PID 1 (init.ts) and exec'd ones (exec.ts),
+// in the order the kernel rules force (runc's finalizeNamespace): rlimits and the bounding set
+// while every capability is held, then the uid change with PR_SET_KEEPCAPS, then capset, then
+// no_new_privs; the cwd as the new user; finally the fds.
+import * as fs from "node:fs";
+import { PR, type Sys } from "../sys";
+import type { Process } from "../spec/types";
+import { step } from "../errors";
+import { applyRlimits } from "../linux/rlimits";
+import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
+import { setUser } from "../linux/user";
+import { findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
+
+/** Applies `proc` to the calling process; returns the executable to execve. */
+export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void): string {
+  applyRlimits(sys, proc.rlimits ?? []);
+  const caps = proc.capabilities ?? {};
+  const last = lastCap();
+  dropBoundingSet(sys, caps, last);
+  sys.prctl(PR.SET_KEEPCAPS, 1);
+  setUser(sys, proc.user, setgroupsAllowed());
+  sys.prctl(PR.SET_KEEPCAPS, 0);
+  for (const w of applyCapabilities(sys, caps, last)) warn(w);
+  if (proc.noNewPrivileges) step("set no_new_privs", () => sys.prctl(PR.SET_NO_NEW_PRIVS, 1));
+  // the cwd is entered as the container user, so a cwd it cannot reach fails here, like runc
+  step(`chdir to cwd ${JSON.stringify(proc.cwd)}`, () => sys.chdir(proc.cwd));
+  const exe = step("find executable", () => findExecutable(proc.args![0], env, isExecutableFile));
+  // CVE-2024-21626: only stdio and the preserved fds reach the container
+  const keep = new Set<number>();
+  for (let fd = 3; fd < 3 + preserveFds; fd++) keep.add(fd);
+  cloexecAllExcept(sys, keep);
+  for (const fd of [0, 1, 2, ...keep]) { try { clearCloexec(sys, fd); } catch { /* not open */ } }
+  sys.umask(proc.user.umask ?? 0o022);
+  return exe;
+}
+
+function setgroupsAllowed(): boolean {
+  try {
+    return fs.readFileSync("/proc/self/setgroups", "utf8").trim() !== "deny";
+  } catch {
+    return true;
+  }
+}
