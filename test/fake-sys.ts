@@ -207,6 +207,8 @@ export class FakeSys implements Sys {
   }
   socketpair(): [number, number] { this.record("socketpair", []); return [this.fd(), this.fd()]; }
   socket(domain: number, type: number, protocol: number): number { this.record("socket", [domain, type, protocol]); return this.fd(); }
+  pipe(): [number, number] { this.record("pipe", []); return [this.fd(), this.fd()]; }
+  dup2(oldFd: number, newFd: number): void { this.record("dup2", [oldFd, newFd]); }
   ioctl(fd: number, request: number, arg: Buffer): void { this.record("ioctl", [fd, request, arg]); }
 
   execve(p: string, argv: string[], envp: string[]): never {

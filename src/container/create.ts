@@ -20,6 +20,8 @@ import { isBind } from "../linux/mountopts";
 import { SyncReader, send } from "./sync";
 import { runStage1, type InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
+import { runHooks } from "../linux/hooks";
+import { initHookSync } from "./init";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -103,7 +105,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
-    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(),
+    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
   };
 
   // 4. fork the init side
@@ -143,7 +145,17 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
     t.mark("join cgroups");
     reap(sys, stage1);
-    // sync 4: the container is set up and waits on exec.fifo
+    // sync 4: before pivot_root the init stops for the runtime-namespace hooks (and learns its
+    // host pid, which the container-namespace hooks' state needs)
+    if (initHookSync(spec)) {
+      r.expect("hooks", "set up mounts", debug);
+      const state = { ociVersion: SPEC_VERSION, id: opts.id, status: "creating", pid: initPid, bundle, annotations: spec.annotations };
+      runHooks("prestart", spec.hooks?.prestart, state);
+      runHooks("createRuntime", spec.hooks?.createRuntime, state);
+      send(parentSock, { type: "hooks-done", pid: initPid });
+      t.mark("prestart and createRuntime hooks");
+    }
+    // sync 5: the container is set up and waits on exec.fifo
     r.expect("ready", "set up the container", debug);
     t.mark("init ready");
   } catch (e) {
@@ -159,7 +171,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     ociVersion: SPEC_VERSION, id: opts.id, pid: initPid, bundle, rootfs, created: new Date().toISOString(),
     owner: "", annotations: spec.annotations, initStartTime: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]),
     cgroupDirs: cgDirs.map((d) => d.dir), cgroupCreated: created, namespaces: nss.filter((n) => !n.path).map((n) => n.type),
-    rootless: process.getuid?.() !== 0,
+    rootless: process.getuid?.() !== 0, hooks: spec.hooks,
   };
   writeSaved(dir, saved);
   if (opts.pidFile) writePidFile(opts.pidFile, initPid);

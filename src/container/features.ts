@@ -10,7 +10,7 @@ export function features(): Record<string, unknown> {
   return {
     ociVersionMin: "1.0.0",
     ociVersionMax: "1.3.0",
-    hooks: [],
+    hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
     mountOptions: MOUNT_OPTION_NAMES,
     linux: {
       namespaces: Object.entries(NS_PROC_NAME).filter(([, n]) => fs.existsSync(`/proc/self/ns/${n}`)).map(([t]) => t),

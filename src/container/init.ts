@@ -16,6 +16,7 @@ import { applySysctl } from "../linux/sysctl";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount } from "../linux/process";
 import { applyProcess } from "./process";
+import { runHooksInInit, type HookState } from "../linux/hooks";
 
 export interface InitPlan {
   spec: Spec;
@@ -34,6 +35,7 @@ export interface InitPlan {
   /** the container id, as the new session keyring's name; null with --no-new-keyring */
   keyringName: string | null;
   debug: boolean;
+  id: string;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
   lockFd: number;
 }
@@ -98,6 +100,14 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
     mark(plan, "stage 2 mounts and devices");
+    // the runtime's prestart/createRuntime hooks run now; then createContainer, in our namespaces
+    // but before pivot_root, so its path still resolves in the runtime's mount namespace
+    let hostPid = 0;
+    if (initHookSync(spec)) {
+      send(plan.syncFd, { type: "hooks" });
+      hostPid = (new SyncReader(plan.syncFd).expect("hooks-done", "wait for the createRuntime hooks") as { pid: number }).pid;
+      runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
+    }
     // 2. switch root
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
     else pivotRoot(sys, plan.rootfs);
@@ -122,11 +132,28 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     send(plan.syncFd, { type: "ready" });
     sys.close(plan.syncFd);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
+    try {
+      runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
+    } catch (e) {
+      // `start` reads this: a byte other than "0" and the reason
+      fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);
+      sys.exit(1);
+    }
     fs.writeSync(w, "0");
     sys.execve(exe, proc.args!, plan.env);
   } catch (e) {
     fail(sys, plan.syncFd, e);
   }
+}
+
+/** the init stops before pivot_root when any hook needs it or its host pid */
+export function initHookSync(spec: Spec): boolean {
+  const h = spec.hooks ?? {};
+  return !!(h.prestart?.length || h.createRuntime?.length || h.createContainer?.length || h.startContainer?.length);
+}
+
+function hookState(plan: InitPlan, status: string, pid: number): HookState {
+  return { ociVersion: "1.3.0", id: plan.id, status, pid, bundle: plan.bundle, annotations: plan.spec.annotations };
 }
 
 /** a --debug timeline point, sent to the parent which prints it with its duration */

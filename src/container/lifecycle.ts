@@ -8,6 +8,7 @@ import { readSaved, stateDir, fifoPath, statusOf, initAlive, ociState, listIds, 
 import { lockDir } from "../state/lock";
 import { removeCgroups, cgroupPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
+import { runHooks, type HookState } from "../linux/hooks";
 
 interface Opened { saved: SavedState; dir: string; lockFd: number }
 
@@ -27,30 +28,53 @@ function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) =>
 /** Releases the init blocked on exec.fifo: opening the fifo for reading lets its open return. */
 export function startContainer(sys: Sys, root: string, id: string): SavedState {
   return withContainer(sys, root, id, ({ saved, dir }) => {
-  const status = statusOf(saved, dir);
-  if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
-  if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
-  const fifo = fifoPath(dir);
-  const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
-  try {
-    const buf = Buffer.alloc(1);
-    // the init may not have reached its open(O_WRONLY) yet; until it writes, a read sees EOF/EAGAIN
-    const readByte = (): boolean => {
-      try { return fs.readSync(fd, buf, 0, 1, null) === 1; } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; return false; }
-    };
-    for (let i = 0; ; i++) {
-      if (readByte()) break;
-      // a fast container may have written, exec'd and exited between our read and this check
-      if (!initAlive(saved)) { if (readByte()) break; throw new UsageError("cannot start a container that has stopped"); }
-      if (i > 10000) throw new Error("start: the init process did not open exec.fifo");
-      Bun.sleepSync(0.2);
+    const status = statusOf(saved, dir);
+    if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
+    if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
+    const fifo = fifoPath(dir);
+    const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
+    let reply: string;
+    try {
+      reply = readInitReply(fd, saved);
+    } finally {
+      sys.close(fd);
     }
-  } finally {
-    sys.close(fd);
-  }
-  fs.rmSync(fifo, { force: true });
-  return saved;
+    fs.rmSync(fifo, { force: true });
+    if (reply !== "0") throw new Error(`start: ${reply.slice(1) || "the init process failed"}`);
+    try {
+      runHooks("poststart", saved.hooks?.poststart, hookState(saved, "running"));
+    } catch (e) {
+      log.warn(`poststart: ${e instanceof Error ? e.message : e}`); // runtime-spec: a failing poststart hook is logged
+    }
+    return saved;
   });
+}
+
+/**
+ * Opening the fifo releases the init (its open for writing returns); it then runs its
+ * startContainer hooks and writes "0", or "1" and the reason. Until it writes, a read sees
+ * EOF or EAGAIN; the init may also write, exec and exit between two reads.
+ */
+function readInitReply(fd: number, saved: SavedState): string {
+  const buf = Buffer.alloc(4096);
+  const read = (): string => {
+    try { return buf.toString("utf8", 0, fs.readSync(fd, buf, 0, buf.length, null)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; return ""; }
+  };
+  let got = "";
+  for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
+    got += read();
+    if (got === "0" || (got.startsWith("1") && !initAlive(saved))) return got + read();
+    if (!got && !initAlive(saved)) {
+      got = read();
+      if (got) return got + read();
+      throw new UsageError("cannot start a container that has stopped");
+    }
+    Bun.sleepSync(wait);
+  }
+}
+
+export function hookState(saved: SavedState, status: string): HookState {
+  return { ociVersion: saved.ociVersion, id: saved.id, status, pid: status === "stopped" ? undefined : saved.pid, bundle: saved.bundle, annotations: saved.annotations };
 }
 
 export function parseSignal(s: string | undefined): number {
@@ -116,6 +140,11 @@ function destroy(saved: SavedState, dir: string): void {
   const errors = removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]);
   fs.rmSync(dir, { recursive: true, force: true });
   if (errors.length) log.warn(errors.join("; "));
+  try {
+    runHooks("poststop", saved.hooks?.poststop, hookState(saved, "stopped"));
+  } catch (e) {
+    log.warn(`poststop: ${e instanceof Error ? e.message : e}`); // runtime-spec: logged, delete still succeeds
+  }
 }
 
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */

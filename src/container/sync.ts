@@ -8,6 +8,8 @@ export type SyncMsg =
   | { type: "mapped" }
   | { type: "pid"; pid: number }
   | { type: "ready" }
+  | { type: "hooks" }
+  | { type: "hooks-done"; pid: number }
   | { type: "debug"; msg: string }
   | { type: "error"; message: string; errno?: number };
 

@@ -22,13 +22,11 @@ function nonEmpty(o: object | undefined): object | undefined {
   return o && Object.keys(o).length ? o : undefined;
 }
 
-const HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 const RESOURCES = ["memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"] as const;
 
 export function unsupportedFields(spec: Spec): string[] {
   const out: string[] = [];
   for (const [ptr, get, why] of LATER) if (get(spec) !== undefined && get(spec) !== false) out.push(`${ptr}: ${why}`);
-  for (const h of HOOKS) if (spec.hooks?.[h]?.length) out.push(`/hooks/${h}: hooks are not supported yet`);
   const res = spec.linux?.resources ?? {};
   for (const r of RESOURCES) {
     const v = res[r];

@@ -17,6 +17,8 @@ export interface SavedState extends Omit<State, "status"> {
   /** the namespaces the container made, by type, for exec and the hooks of later issues */
   namespaces: string[];
   rootless: boolean;
+  /** poststart and poststop run from later calls; createContainer/startContainer are the init's */
+  hooks?: import("../spec/types").Hooks;
 }
 
 export function stateDir(root: string, id: string): string {

@@ -43,6 +43,9 @@ export interface Sys {
   umask(mask: number): number;
   socketpair(): [number, number];
   socket(domain: number, type: number, protocol: number): number;
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
+  dup2(oldFd: number, newFd: number): void;
   ioctl(fd: number, request: number, arg: Buffer): void;
 
   execve(path: string, argv: string[], envp: string[]): never;

@@ -43,6 +43,8 @@ export function createLibcSys(): Sys {
     umask: f("uint32 umask(uint32)"),
     socketpair: f("int socketpair(int, int, int, void *)"),
     socket: f("int socket(int, int, int)"),
+    pipe2: f("int pipe2(void *, int)"),
+    dup2: f("int dup2(int, int)"),
     ioctl: f("int ioctl(int, unsigned long, ...)"),
     execve: f("int execve(const char *, const char **, const char **)"),
     setgroups: f("int setgroups(size_t, const uint32 *)"),
@@ -115,6 +117,12 @@ export function createLibcSys(): Sys {
       return [b.readInt32LE(0), b.readInt32LE(4)];
     },
     socket: (d, t, p) => check(c.socket(d, t, p), "socket"),
+    pipe() {
+      const b = Buffer.alloc(8);
+      check(c.pipe2(b, 0o2000000), "pipe2");
+      return [b.readInt32LE(0), b.readInt32LE(4)];
+    },
+    dup2: (o, n) => void check(c.dup2(o, n), "dup2", `${o} -> ${n}`),
     ioctl: (fd, req, arg) => void check(c.ioctl(fd, req, "void *", arg), "ioctl", `0x${req.toString(16)}`),
 
     execve(path, argv, envp): never {
