@@ -209,6 +209,11 @@ export class FakeSys implements Sys {
   socket(domain: number, type: number, protocol: number): number { this.record("socket", [domain, type, protocol]); return this.fd(); }
   pipe(): [number, number] { this.record("pipe", []); return [this.fd(), this.fd()]; }
   dup2(oldFd: number, newFd: number): void { this.record("dup2", [oldFd, newFd]); }
+  ioctlInt(fd: number, request: number, arg: number): number { this.record("ioctlInt", [fd, request, arg]); return request === 0x5441 ? this.fd() : 0; }
+  setsid(): number { this.record("setsid", []); return 1; }
+  connectUnix(path: string): number { this.record("connectUnix", [path]); return this.fd(); }
+  sendFd(sock: number, fd: number, data: string): void { this.record("sendFd", [sock, fd, data]); }
+  recvFd(sock: number): { fd: number; data: string } { this.record("recvFd", [sock]); return { fd: this.fd(), data: "" }; }
   ioctl(fd: number, request: number, arg: Buffer): void { this.record("ioctl", [fd, request, arg]); }
 
   execve(p: string, argv: string[], envp: string[]): never {

@@ -21,6 +21,7 @@ import { SyncReader, send } from "./sync";
 import { runStage1, type InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
 import { runHooks } from "../linux/hooks";
+import { sendToConsoleSocket } from "../linux/terminal";
 import { initHookSync } from "./init";
 import { hostFacts } from "./host";
 
@@ -33,6 +34,8 @@ export interface CreateOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** `run` in the foreground with a terminal and no console socket: keep the master */
+  proxyTerminal?: boolean;
 }
 
 export interface Created {
@@ -40,6 +43,8 @@ export interface Created {
   dir: string;
   /** the lock fd on the state dir, held until the caller exits */
   lockFd: number;
+  /** the pty master when process.terminal and no console socket took it */
+  consoleMaster?: number;
 }
 
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
@@ -55,7 +60,10 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const rootfs = checkRootfs(bundle, spec);
   const nss = spec.linux?.namespaces ?? [];
   if (!newNamespace(nss, "mount")) throw new ConfigError(["/linux/namespaces: tsrunc needs a new mount namespace to set up the rootfs"]);
-  if (opts.consoleSocket) throw new UsageError("--console-socket: terminals are not supported yet (process.terminal must be false)");
+  // runc's rule: a terminal needs someone to hold its master: the console socket, or `run` itself
+  const terminal = !!spec.process?.terminal;
+  if (terminal && !opts.consoleSocket && !opts.proxyTerminal) throw new UsageError("cannot allocate tty if tsrunc will detach without setting console socket");
+  if (!terminal && opts.consoleSocket) throw new UsageError("cannot use console socket if tsrunc will not allocate tty (process.terminal is false)");
   t.mark("load and validate config");
 
   // 2. the state dir is the container's existence: mkdir is the atomic "id is free" test
@@ -70,8 +78,8 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const lockFd = lockDir(sys, dir);
   const undo: (() => void)[] = [() => fs.rmSync(dir, { recursive: true, force: true })];
   try {
-    const saved = setUp(sys, opts, spec, bundle, rootfs, dir, lockFd, undo, t);
-    return { saved, dir, lockFd };
+    const { saved, consoleMaster } = setUp(sys, opts, spec, bundle, rootfs, dir, lockFd, undo, t);
+    return { saved, dir, lockFd, consoleMaster };
   } catch (e) {
     const cleanupErrors: string[] = [];
     for (const u of undo.reverse()) {
@@ -82,7 +90,7 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   }
 }
 
-function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs: string, dir: string, lockFd: number, undo: (() => void)[], t: Timeline): SavedState {
+function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs: string, dir: string, lockFd: number, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
   // 3. cgroups, made from the parent side; the init joins them before it creates its cgroup ns
   const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
@@ -100,12 +108,14 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
   const [parentSock, childSock] = sys.socketpair();
+  // the pty master travels on its own socket: SCM_RIGHTS data read by the line reader would be lost
+  const [consoleParent, consoleChild] = spec.process?.terminal ? sys.socketpair() : [-1, -1];
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
-    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
+    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id, consoleSock: consoleChild,
   };
 
   // 4. fork the init side
@@ -122,6 +132,8 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   undo.push(() => reap(sys, stage1));
   undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
   sys.close(childSock);
+  if (consoleChild >= 0) sys.close(consoleChild);
+  let consoleMaster: number | undefined;
   const r = new SyncReader(parentSock);
   const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2))) : log.debug(m));
   try {
@@ -158,11 +170,20 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     // sync 5: the container is set up and waits on exec.fifo
     r.expect("ready", "set up the container", debug);
     t.mark("init ready");
+    if (consoleParent >= 0) {
+      const master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
+      if (opts.consoleSocket) {
+        try { sendToConsoleSocket(sys, opts.consoleSocket, master); } finally { sys.close(master); }
+      } else {
+        consoleMaster = master;
+      }
+    }
   } catch (e) {
     throw new StepError("create", e);
   } finally {
     sys.close(parentSock);
     sys.close(fifoFd);
+    if (consoleParent >= 0) sys.close(consoleParent);
   }
 
   // 5. state.json, then the pid file (clients read the pid file as "create succeeded")
@@ -176,7 +197,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   writeSaved(dir, saved);
   if (opts.pidFile) writePidFile(opts.pidFile, initPid);
   t.mark("state written");
-  return saved;
+  return { saved, consoleMaster };
 }
 
 function checkRootfs(bundle: string, spec: Spec): string {

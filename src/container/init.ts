@@ -17,6 +17,7 @@ import { newSessionKeyring } from "../linux/keyring";
 import { threadCount } from "../linux/process";
 import { applyProcess } from "./process";
 import { runHooksInInit, type HookState } from "../linux/hooks";
+import { openPty, bindConsole, becomeTerminalSession } from "../linux/terminal";
 
 export interface InitPlan {
   spec: Spec;
@@ -36,6 +37,8 @@ export interface InitPlan {
   keyringName: string | null;
   debug: boolean;
   id: string;
+  /** socket for the pty master (SCM_RIGHTS), -1 without process.terminal */
+  consoleSock: number;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
   lockFd: number;
 }
@@ -113,6 +116,15 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     else pivotRoot(sys, plan.rootfs);
     setRootPropagation(sys, spec.linux?.rootfsPropagation);
     if (plan.keyringName !== null) newSessionKeyring(sys, plan.keyringName);
+    let slave = -1;
+    if (proc.terminal) {
+      const pty = openPty(sys, proc.consoleSize);
+      step("send the pty master", () => sys.sendFd(plan.consoleSock, pty.master, "console"));
+      sys.close(pty.master);
+      sys.close(plan.consoleSock);
+      bindConsole(sys, pty.slave);
+      slave = pty.slave;
+    }
 
     mark(plan, "stage 2 pivot_root");
     // 3. kernel settings that need the container's /proc
@@ -124,6 +136,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
+    if (slave >= 0) becomeTerminalSession(sys, slave);
     const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }));
 
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading

@@ -5,11 +5,12 @@ import { createContainer, type CreateOptions } from "./create";
 import { startContainer, deleteContainer } from "./lifecycle";
 import { exitCodeOf, describeStatus } from "../linux/process";
 import { timeline } from "../log";
+import { proxyTerminal } from "./console-proxy";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
-  const { saved, lockFd } = createContainer(sys, opts);
+  const { saved, lockFd, consoleMaster } = createContainer(sys, { ...opts, proxyTerminal: !opts.detach && !opts.consoleSocket });
   sys.close(lockFd); // start takes the lock again
   try {
     startContainer(sys, opts.root, opts.id);
@@ -24,7 +25,9 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
   }
   timeline.mark("start");
   if (opts.detach) return 0;
+  const proxy = consoleMaster !== undefined ? proxyTerminal(sys, consoleMaster) : undefined;
   const status = await waitForwardingSignals(sys, saved.pid);
+  proxy?.finish();
   timeline.mark("wait for the container");
   if (!opts.keep) deleteContainer(sys, opts.root, opts.id, true);
   timeline.mark("delete");

@@ -8,7 +8,6 @@ const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, "AppArmor profiles are not supported yet"],
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],
-  ["/process/terminal", (s) => s.process?.terminal || undefined, "terminals are not supported yet: set process.terminal to false"],
   ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
   ["/linux/personality", (s) => s.linux?.personality, "personality is not supported yet"],
   ["/process/scheduler", (s) => s.process?.scheduler, "process.scheduler is not supported yet"],

@@ -46,6 +46,15 @@ export interface Sys {
   /** pipe2(O_CLOEXEC): [read end, write end] */
   pipe(): [number, number];
   dup2(oldFd: number, newFd: number): void;
+  /** ioctl with an integer argument; returns the result (TIOCGPTPEER returns an fd) */
+  ioctlInt(fd: number, request: number, arg: number): number;
+  setsid(): number;
+  /** a connected AF_UNIX stream socket (SOCK_CLOEXEC) */
+  connectUnix(path: string): number;
+  /** sendmsg with one fd as SCM_RIGHTS and `data` as the payload */
+  sendFd(sock: number, fd: number, data: string): void;
+  /** recvmsg of one fd sent with SCM_RIGHTS */
+  recvFd(sock: number): { fd: number; data: string };
   ioctl(fd: number, request: number, arg: Buffer): void;
 
   execve(path: string, argv: string[], envp: string[]): never;

@@ -14,6 +14,12 @@ const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 export function createLibcSys(): Sys {
   const libc = koffi.load("libc.so.6");
+  // struct msghdr for SCM_RIGHTS (x86_64 layout); koffi marshals Buffers as the pointers
+  const iovec = koffi.struct("tsrunc_iovec", { iov_base: "void *", iov_len: "size_t" });
+  koffi.struct("tsrunc_msghdr", {
+    msg_name: "void *", msg_namelen: "uint32", msg_iov: koffi.pointer(iovec), msg_iovlen: "size_t",
+    msg_control: "void *", msg_controllen: "size_t", msg_flags: "int",
+  });
   const f = (sig: string) => libc.func(sig);
   const c = {
     fork: f("int fork()"),
@@ -45,6 +51,10 @@ export function createLibcSys(): Sys {
     socket: f("int socket(int, int, int)"),
     pipe2: f("int pipe2(void *, int)"),
     dup2: f("int dup2(int, int)"),
+    setsid: f("int setsid()"),
+    connect: f("int connect(int, void *, uint32)"),
+    sendmsg: f("long sendmsg(int, const tsrunc_msghdr *, int)"),
+    recvmsg: f("long recvmsg(int, tsrunc_msghdr *, int)"),
     ioctl: f("int ioctl(int, unsigned long, ...)"),
     execve: f("int execve(const char *, const char **, const char **)"),
     setgroups: f("int setgroups(size_t, const uint32 *)"),
@@ -123,6 +133,33 @@ export function createLibcSys(): Sys {
       return [b.readInt32LE(0), b.readInt32LE(4)];
     },
     dup2: (o, n) => void check(c.dup2(o, n), "dup2", `${o} -> ${n}`),
+    ioctlInt: (fd, req, arg) => check(c.ioctl(fd, req, "unsigned long", arg), "ioctl", `0x${req.toString(16)}`),
+    setsid: () => check(c.setsid(), "setsid"),
+    connectUnix(path) {
+      const fd = check(c.socket(1 /* AF_UNIX */, 1 | 0o2000000, 0), "socket");
+      const addr = Buffer.alloc(110);
+      addr.writeUInt16LE(1, 0);
+      if (Buffer.byteLength(path) > 107) throw new SysError("connect", 36, q(path));
+      addr.write(path, 2);
+      if (c.connect(fd, addr, 110) === -1) {
+        const e = new SysError("connect", errno(), q(path));
+        c.close(fd);
+        throw e;
+      }
+      return fd;
+    },
+    sendFd(sock, fd, data) {
+      const ctl = Buffer.alloc(24); // CMSG_SPACE(sizeof(int)): cmsghdr {len, level, type} + fd + pad
+      ctl.writeBigUInt64LE(20n, 0); ctl.writeInt32LE(1 /* SOL_SOCKET */, 8); ctl.writeInt32LE(1 /* SCM_RIGHTS */, 12); ctl.writeInt32LE(fd, 16);
+      const d = Buffer.from(data || " ");
+      check(c.sendmsg(sock, { msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: d, iov_len: d.length }], msg_iovlen: 1, msg_control: ctl, msg_controllen: 24, msg_flags: 0 }, 0), "sendmsg", "(SCM_RIGHTS)");
+    },
+    recvFd(sock) {
+      const d = Buffer.alloc(4096), ctl = Buffer.alloc(24);
+      const n = check(c.recvmsg(sock, { msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: d, iov_len: d.length }], msg_iovlen: 1, msg_control: ctl, msg_controllen: 24, msg_flags: 0 }, 0x40000000 /* MSG_CMSG_CLOEXEC */), "recvmsg", "(SCM_RIGHTS)");
+      if (ctl.readInt32LE(8) !== 1 || ctl.readInt32LE(12) !== 1) throw new SysError("recvmsg", 22, "(no fd in the message)");
+      return { fd: ctl.readInt32LE(16), data: d.toString("utf8", 0, n) };
+    },
     ioctl: (fd, req, arg) => void check(c.ioctl(fd, req, "void *", arg), "ioctl", `0x${req.toString(16)}`),
 
     execve(path, argv, envp): never {
