@@ -41,7 +41,6 @@ export function execProcess(base: Process, a: ExecArgs): Process {
   if (!a.command.length) throw new UsageError("exec: a command (or --process) is required");
   if (a.apparmor) throw new UsageError("--apparmor: AppArmor profiles are not supported yet");
   if (a["process-label"]) throw new UsageError("--process-label: SELinux labels are not supported yet");
-  if (a["console-socket"] || a.tty) throw new UsageError("--tty/--console-socket: terminals are not supported yet");
   const env = [...(base.env ?? [])];
   for (const e of a.env ?? []) {
     const key = e.split("=")[0];
@@ -67,7 +66,7 @@ export function execProcess(base: Process, a: ExecArgs): Process {
     for (const set of ["bounding", "effective", "permitted"] as const) caps[set] = [...new Set([...(caps[set] ?? []), name])];
   }
   return {
-    ...base, terminal: false, args: a.command, env, cwd: a.cwd ?? base.cwd, user, capabilities: caps,
+    ...base, terminal: a.tty, args: a.command, env, cwd: a.cwd ?? base.cwd, user, capabilities: caps,
     noNewPrivileges: a["no-new-privs"] || base.noNewPrivileges,
   };
 }
@@ -81,6 +80,6 @@ export async function handler(a: ExecArgs): Promise<void> {
   const bad = unknownCapabilities(proc.capabilities);
   if (bad.length) throw new UsageError(bad.join("; "));
   process.exitCode = await execInContainer(realSys(), {
-    root: a.root, id: a.id, process: proc, detach: a.detach, pidFile: a["pid-file"], preserveFds: a["preserve-fds"], ignorePaused: a["ignore-paused"],
+    root: a.root, id: a.id, process: proc, detach: a.detach, pidFile: a["pid-file"], preserveFds: a["preserve-fds"], ignorePaused: a["ignore-paused"], consoleSocket: a["console-socket"],
   });
 }

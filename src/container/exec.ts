@@ -21,6 +21,8 @@ import { SyncReader, send } from "./sync";
 import { applyProcess } from "./process";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
+import { proxyTerminal } from "./console-proxy";
+import { openPty, becomeTerminalSession, sendToConsoleSocket } from "../linux/terminal";
 import { validateId } from "../spec/validate";
 
 export interface ExecOptions {
@@ -31,6 +33,7 @@ export interface ExecOptions {
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  consoleSocket?: string;
 }
 
 // user first: its capabilities let us enter the namespaces it owns; mount last: it changes our root
@@ -48,7 +51,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   const status = statusOf(saved, stateDir(opts.root, opts.id));
   if (status === "stopped") throw new UsageError("cannot exec in a stopped container");
   if (status === "paused" && !opts.ignorePaused) throw new UsageError("cannot exec in a paused container (use --ignore-paused to override)");
-  if (opts.process.terminal) throw new UsageError("exec --tty: terminals are not supported yet");
+  const terminal = !!opts.process.terminal;
+  if (terminal && opts.detach && !opts.consoleSocket) throw new UsageError("cannot allocate tty if tsrunc will detach without setting console socket");
+  if (!terminal && opts.consoleSocket) throw new UsageError("cannot use console socket if tsrunc will not allocate tty");
   if (!opts.process.args?.length) throw new UsageError("exec: args must not be empty");
   // the namespaces that differ from ours are the container's
   const joins = JOIN_ORDER.filter((t) => {
@@ -57,11 +62,14 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   });
   const nsFds = joins.map((t) => step(`open ${t} namespace of pid ${saved.pid}`, () => sys.open(`/proc/${saved.pid}/ns/${NS_PROC_NAME[t]}`, O.RDONLY | O.CLOEXEC, 0)));
   const [parentSock, childSock] = sys.socketpair();
+  const [consoleParent, consoleChild] = terminal ? sys.socketpair() : [-1, -1];
   if (!engineIsForkSafe()) throw new Error("exec: the engine was started without the fork-safe options (see src/linux/engine.ts)");
   Bun.gc(true);
   const stage1 = step("fork", () => forkSingleThreaded(sys));
-  if (stage1 === 0) stage1Main(sys, joins, nsFds, childSock, opts);
+  if (stage1 === 0) stage1Main(sys, joins, nsFds, childSock, consoleChild, opts);
   sys.close(childSock);
+  if (consoleChild >= 0) sys.close(consoleChild);
+  let master: number | undefined;
   for (const fd of nsFds) sys.close(fd);
   const r = new SyncReader(parentSock);
   let pid = 0;
@@ -73,18 +81,28 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     // success is silence: the socket is CLOEXEC, so a successful execve closes stage 2's end
     const m = r.next();
     if (m?.type === "error") throw new Error(m.message);
+    if (consoleParent >= 0) {
+      master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
+      if (opts.consoleSocket) {
+        try { sendToConsoleSocket(sys, opts.consoleSocket, master); } finally { sys.close(master); master = undefined; }
+      }
+    }
   } catch (e) {
     if (pid) { try { sys.kill(pid, 9); sys.waitpid(pid, 0); } catch { /* gone */ } }
     throw new StepError("exec", e);
   } finally {
     sys.close(parentSock);
+    if (consoleParent >= 0) sys.close(consoleParent);
   }
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) return 0;
-  return exitCodeOf(await waitForwardingSignals(sys, pid));
+  const proxy = master !== undefined ? proxyTerminal(sys, master) : undefined;
+  const waitStatus = await waitForwardingSignals(sys, pid);
+  proxy?.finish();
+  return exitCodeOf(waitStatus);
 }
 
-function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: number, opts: ExecOptions): never {
+function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: number, consoleSock: number, opts: ExecOptions): never {
   try {
     joins.forEach((t, i) => step(`join the container's ${t} namespace`, () => {
       if (t === "user" || t === "mount") assertSingleThreaded("setns");
@@ -92,7 +110,7 @@ function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: num
     }));
     for (const fd of nsFds) sys.close(fd);
     const pid = step("clone the exec process", () => sys.cloneParent());
-    if (pid === 0) stage2Main(sys, sock, opts);
+    if (pid === 0) stage2Main(sys, sock, consoleSock, opts);
     send(sock, { type: "pid", pid });
     sys.exit(0);
   } catch (e) {
@@ -100,9 +118,17 @@ function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: num
   }
 }
 
-function stage2Main(sys: Sys, sock: number, opts: ExecOptions): never {
+function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptions): never {
   try {
     new SyncReader(sock).expect("go", "wait for the cgroups");
+    if (consoleSock >= 0) {
+      // in the container's mount namespace now: /dev/ptmx is the container's devpts
+      const pty = openPty(sys, opts.process.consoleSize);
+      step("send the pty master", () => sys.sendFd(consoleSock, pty.master, "console"));
+      sys.close(pty.master);
+      sys.close(consoleSock);
+      becomeTerminalSession(sys, pty.slave);
+    }
     const env = opts.process.env ?? [];
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {});
     sys.execve(exe, opts.process.args!, env);

@@ -57,3 +57,18 @@ describe("terminals", () => {
     expect(r.stderr).toContain("cannot allocate tty if tsrunc will detach without setting console socket");
   });
 });
+
+describe("exec with a terminal", () => {
+  test("exec -t gets its own pty in the container; without -t there is none", () => {
+    const id = newId("exectty");
+    ok(["run", "-d", "-b", bundle(["sleep", "30"]), id], { outFile: `/tmp/tsrunc-test-exectty-${process.pid}.out` });
+    fs.rmSync(`/tmp/tsrunc-test-exectty-${process.pid}.out`, { force: true });
+    const t = tsrunc(["exec", "-t", id, "sh", "-c", "tty; exit 4"]);
+    expect(t.code).toBe(4);
+    expect(t.stdout).toMatch(/^\/dev\/pts\/\d+/);
+    const n = tsrunc(["exec", id, "tty"]);
+    expect(n.stdout).toContain("not a tty");
+    const d = tsrunc(["exec", "-t", "-d", id, "true"]);
+    expect(d.stderr).toContain("cannot allocate tty if tsrunc will detach without setting console socket");
+  });
+});
