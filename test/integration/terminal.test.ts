@@ -72,3 +72,20 @@ describe("exec with a terminal", () => {
     expect(d.stderr).toContain("cannot allocate tty if tsrunc will detach without setting console socket");
   });
 });
+
+test("exec -t --console-socket: the listener gets the master and reads the exec'd process's tty", async () => {
+  const id = newId("execsock");
+  const b = bundle(["sleep", "30"]);
+  ok(["run", "-d", "-b", b, id], { outFile: path.join(b, "run.out") });
+  const sock = path.join(b, "exec.sock"), out = path.join(b, "exec-tty.out"), script = path.join(b, "recv.py");
+  fs.writeFileSync(script, RECEIVER);
+  const receiver = Bun.spawn(["python3", script, sock, out], { stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    waitFor(() => fs.existsSync(sock), "console socket");
+    ok(["exec", "-t", "-d", "--console-socket", sock, id, "sh", "-c", "tty; sleep 2"]);
+    waitFor(() => fs.existsSync(out) && /\/dev\/pts\/\d+/.test(fs.readFileSync(out, "utf8")), "tty name through the pty");
+  } finally {
+    receiver.kill();
+    await receiver.exited;
+  }
+});
