@@ -8,7 +8,7 @@ BIN      := dist/tsrunc
 SRC      := $(shell find src -name '*.ts' -o -name '*.js') package.json Makefile
 TEST_ROOTFS := test/.rootfs
 
-.PHONY: all build install demo test test-unit test-integration deps clean rootfs
+.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance
 
 all: build
 
@@ -58,3 +58,12 @@ test: build rootfs
 
 clean:
 	rm -rf dist $(TEST_ROOTFS)
+
+# The runtime-spec conformance suite (conformance/README.md): TAP on stdout, a JSON report in
+# conformance/results/. `make conformance RUNTIME=/usr/sbin/runc` runs it against another runtime.
+RUNTIME ?= $(abspath dist/tsrunc)
+CONFORMANCE_FLAGS ?=
+
+conformance: build
+	@command -v busybox >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static)
+	$(BUN) conformance/run.ts --runtime $(RUNTIME) $(CONFORMANCE_FLAGS)
