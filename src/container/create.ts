@@ -20,7 +20,7 @@ import { isBind } from "../linux/mountopts";
 import { SyncReader, send } from "./sync";
 import { runStage1, type InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
-import { runHooks } from "../linux/hooks";
+import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
 import { initHookSync } from "./init";
 import { hostFacts } from "./host";
@@ -161,6 +161,9 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     // host pid, which the container-namespace hooks' state needs)
     if (initHookSync(spec)) {
       r.expect("hooks", "set up mounts", debug);
+      // config.md: when a createRuntime/createContainer/startContainer hook fails, the runtime
+      // stops the container and runs the poststop hooks
+      undo.splice(1, 0, () => { for (const w of runHooksContinuing("poststop", spec.hooks?.poststop, { ...state, status: "stopped" })) log.warn(w); });
       const state = { ociVersion: SPEC_VERSION, id: opts.id, status: "creating", pid: initPid, bundle, annotations: spec.annotations };
       runHooks("prestart", spec.hooks?.prestart, state);
       runHooks("createRuntime", spec.hooks?.createRuntime, state);

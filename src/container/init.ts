@@ -54,6 +54,8 @@ export function runStage1(sys: Sys, plan: InitPlan): never {
     const nss = plan.spec.linux?.namespaces ?? [];
     send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
     joinNamespaces(sys, nss);
+    // a joined user namespace maps its own ids; our host uid 0 may be unmapped there (overflow uid)
+    if (nss.some((n) => n.type === "user" && n.path)) step("become root in the joined user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
     if (newNamespace(nss, "user")) {
       unshareUser(sys);
       send(plan.syncFd, { type: "userns" });

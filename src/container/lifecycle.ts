@@ -8,7 +8,7 @@ import { readSaved, stateDir, fifoPath, statusOf, initAlive, ociState, listIds, 
 import { lockDir } from "../state/lock";
 import { removeCgroups, cgroupPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
-import { runHooks, type HookState } from "../linux/hooks";
+import { runHooksContinuing, type HookState } from "../linux/hooks";
 
 interface Opened { saved: SavedState; dir: string; lockFd: number }
 
@@ -41,11 +41,7 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
     }
     fs.rmSync(fifo, { force: true });
     if (reply !== "0") throw new Error(`start: ${reply.slice(1) || "the init process failed"}`);
-    try {
-      runHooks("poststart", saved.hooks?.poststart, hookState(saved, "running"));
-    } catch (e) {
-      log.warn(`poststart: ${e instanceof Error ? e.message : e}`); // runtime-spec: a failing poststart hook is logged
-    }
+    for (const w of runHooksContinuing("poststart", saved.hooks?.poststart, hookState(saved, "running"))) log.warn(w);
     return saved;
   });
 }
@@ -140,11 +136,7 @@ function destroy(saved: SavedState, dir: string): void {
   const errors = removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]);
   fs.rmSync(dir, { recursive: true, force: true });
   if (errors.length) log.warn(errors.join("; "));
-  try {
-    runHooks("poststop", saved.hooks?.poststop, hookState(saved, "stopped"));
-  } catch (e) {
-    log.warn(`poststop: ${e instanceof Error ? e.message : e}`); // runtime-spec: logged, delete still succeeds
-  }
+  for (const w of runHooksContinuing("poststop", saved.hooks?.poststop, hookState(saved, "stopped"))) log.warn(w);
 }
 
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */

@@ -1,5 +1,6 @@
 // /dev inside the container: the runtime-spec's default devices, linux.devices, and the
 // conventional symlinks (config-linux.md "Default Devices", runc's setupDevSymlinks).
+import * as fs from "node:fs";
 import { S_IF, MS, type Sys } from "../sys";
 import type { Device } from "../spec/types";
 import { step, SysError } from "../errors";
@@ -60,12 +61,21 @@ export function createDevices(sys: Sys, rootFd: number, devices: Device[], inUse
           sys.mknodat(dirFd, name, mode, d.type === "p" ? 0 : makedev(d.major ?? 0, d.minor ?? 0));
         } catch (e) {
           if (!(e instanceof SysError && e.errno === 17)) throw e;
-          return; // already provided (e.g. a bind mount in the config); leave it
+          // config-linux.md: an existing file that does not match the requested device is an error
+          checkExisting(`/proc/self/fd/${dirFd}/${name}`, d);
+          return;
         }
         sys.fchownat(dirFd, name, d.uid ?? 0, d.gid ?? 0, 0x100 /* AT_SYMLINK_NOFOLLOW */);
       } finally { sys.close(dirFd); }
     });
   }
+}
+
+function checkExisting(p: string, d: Device): void {
+  const st = fs.statSync(p);
+  const typeOk = d.type === "b" ? st.isBlockDevice() : d.type === "p" ? st.isFIFO() : st.isCharacterDevice();
+  const devOk = d.type === "p" || (Number(st.rdev) >>> 0) === makedev(d.major ?? 0, d.minor ?? 0);
+  if (!typeOk || !devOk) throw new Error(`${JSON.stringify(d.path)} already exists and is not the ${d.type} ${d.major}:${d.minor} device`);
 }
 
 export function createDevSymlinks(sys: Sys, rootFd: number): void {

@@ -23,17 +23,43 @@ function label(kind: HookKind, i: number, h: Hook): string {
   return `${kind} hook #${i} ${JSON.stringify(h.path)}`;
 }
 
+/**
+ * poststart and poststop: a failure is a warning and the remaining hooks still run
+ * (config.md "If any poststart hook fails, the runtime MUST log a warning, but the remaining
+ * hooks and lifecycle continue as if the hook had succeeded"); returns the warnings.
+ */
+export function runHooksContinuing(kind: "poststart" | "poststop", hooks: Hook[] | undefined, state: HookState): string[] {
+  const warnings: string[] = [];
+  (hooks ?? []).forEach((h, i) => {
+    try {
+      runHook(kind, h, i, state);
+    } catch (e) {
+      warnings.push(e instanceof Error ? e.message : String(e));
+    }
+  });
+  return warnings;
+}
+
 /** From the runtime process: Bun.spawnSync with the state on stdin; output joins the error. */
 export function runHooks(kind: HookKind, hooks: Hook[] | undefined, state: HookState): void {
-  (hooks ?? []).forEach((h, i) => {
-    const r = Bun.spawnSync([h.path, ...(h.args ?? [h.path]).slice(1)], {
-      argv0: h.args?.[0] ?? h.path, env: envObject(h.env), stdin: Buffer.from(JSON.stringify(state)),
-      stdout: "pipe", stderr: "pipe", timeout: h.timeout ? h.timeout * 1000 : undefined, killSignal: "SIGKILL",
-    });
+  (hooks ?? []).forEach((h, i) => runHook(kind, h, i, state));
+}
+
+function runHook(kind: HookKind, h: Hook, i: number, state: HookState): void {
+  {
+    let r: ReturnType<typeof Bun.spawnSync>;
+    try {
+      r = Bun.spawnSync([h.path, ...(h.args ?? [h.path]).slice(1)], {
+        argv0: h.args?.[0] ?? h.path, env: envObject(h.env), stdin: Buffer.from(JSON.stringify(state)),
+        stdout: "pipe", stderr: "pipe", timeout: h.timeout ? h.timeout * 1000 : undefined, killSignal: "SIGKILL",
+      });
+    } catch (e) {
+      throw new Error(`${label(kind, i, h)}: ${e instanceof Error ? e.message : e}`);
+    }
     const out = `${r.stdout?.toString() ?? ""}${r.stderr?.toString() ?? ""}`.trim();
     if (r.exitedDueToTimeout) throw new Error(`${label(kind, i, h)}: timed out after ${h.timeout} s`);
     if (r.exitCode !== 0) throw new Error(`${label(kind, i, h)}: ${r.signalCode ? `killed by ${r.signalCode}` : `exit status ${r.exitCode}`}${out ? `: ${out}` : ""}`);
-  });
+  }
 }
 
 function envObject(env: string[] | undefined): Record<string, string> {

@@ -31,11 +31,11 @@ export function prepareRoot(sys: Sys, rootfs: string, propagation: string | unde
   const flag = propagation ? PROPAGATION_FLAGS[propagation] : MS.SLAVE | MS.REC;
   if (flag === undefined) throw new Error(`linux.rootfsPropagation: unknown value ${JSON.stringify(propagation)}`);
   step("make / " + (propagation ?? "rslave"), () => sys.mount(null, "/", null, flag, null));
-  // pivot_root(2) refuses a new_root whose parent mount is shared (runc's rootfsParentMountPrivate)
-  if (flag & MS.SHARED) {
-    const parent = mountPointOf(rootfs);
-    step(`make ${JSON.stringify(parent)} private`, () => sys.mount(null, parent, null, MS.PRIVATE, null));
-  }
+  // runc's rootfsParentMountPrivate: pivot_root(2) refuses a new_root whose parent mount is
+  // shared, and with a non-recursive propagation the parent may still be shared with the host,
+  // which would then receive the rootfs bind below
+  const parent = mountPointOf(rootfs);
+  step(`make ${JSON.stringify(parent)} private`, () => sys.mount(null, parent, null, MS.PRIVATE, null));
   step(`bind rootfs ${JSON.stringify(rootfs)}`, () => sys.mount(rootfs, rootfs, null, MS.BIND | MS.REC, null));
   // pivot_root(2): new_root and its parent mount must not be shared
   step("make rootfs private", () => sys.mount(null, rootfs, null, MS.PRIVATE, null));

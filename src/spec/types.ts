@@ -88,16 +88,60 @@ export interface Device {
 
 export interface DeviceCgroup { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
 
+// linux.resources (config-linux.md "Control groups"). Clients send null or 0 for "not set" in
+// several fields (containerd's update JSON: "reservation":0, "kernel":0), so every field may be null.
+export interface MemoryResources {
+  limit?: number | null;
+  reservation?: number | null;
+  swap?: number | null;
+  /** deprecated in runtime-spec 1.3 and ignored, like runc does (kmem limits left Linux 6.1) */
+  kernel?: number | null;
+  kernelTCP?: number | null;
+  swappiness?: number | null;
+  disableOOMKiller?: boolean | null;
+  useHierarchy?: boolean | null;
+  checkBeforeUpdate?: boolean | null;
+}
+
+export interface CpuResources {
+  shares?: number | null;
+  quota?: number | null;
+  burst?: number | null;
+  period?: number | null;
+  realtimeRuntime?: number | null;
+  realtimePeriod?: number | null;
+  cpus?: string | null;
+  mems?: string | null;
+  idle?: number | null;
+}
+
+export interface WeightDevice { major: number; minor: number; weight?: number | null; leafWeight?: number | null }
+export interface ThrottleDevice { major: number; minor: number; rate: number }
+
+export interface BlockIOResources {
+  weight?: number | null;
+  leafWeight?: number | null;
+  weightDevice?: WeightDevice[] | null;
+  throttleReadBpsDevice?: ThrottleDevice[] | null;
+  throttleWriteBpsDevice?: ThrottleDevice[] | null;
+  throttleReadIOPSDevice?: ThrottleDevice[] | null;
+  throttleWriteIOPSDevice?: ThrottleDevice[] | null;
+}
+
+export interface HugepageLimit { pageSize: string; limit: number }
+export interface NetworkResources { classID?: number | null; priorities?: { name: string; priority: number }[] | null }
+export interface RdmaLimit { hcaHandles?: number | null; hcaObjects?: number | null }
+
 export interface Resources {
   devices?: DeviceCgroup[];
-  memory?: Record<string, unknown>;
-  cpu?: Record<string, unknown>;
-  pids?: { limit?: number };
-  blockIO?: Record<string, unknown>;
-  hugepageLimits?: unknown[];
-  network?: Record<string, unknown>;
-  rdma?: Record<string, unknown>;
-  unified?: Record<string, string>;
+  memory?: MemoryResources | null;
+  cpu?: CpuResources | null;
+  pids?: { limit?: number | null } | null;
+  blockIO?: BlockIOResources | null;
+  hugepageLimits?: HugepageLimit[] | null;
+  network?: NetworkResources | null;
+  rdma?: Record<string, RdmaLimit> | null;
+  unified?: Record<string, string> | null;
 }
 
 export interface Linux {

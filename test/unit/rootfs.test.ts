@@ -43,6 +43,7 @@ describe("prepareRoot", () => {
     prepareRoot(s, ROOTFS, undefined);
     expect(s.calls).toEqual([
       mount(null, "/", null, MS.SLAVE | MS.REC),
+      mount(null, mountPointOf(ROOTFS), null, MS.PRIVATE),
       mount(ROOTFS, ROOTFS, null, MS.BIND | MS.REC),
       mount(null, ROOTFS, null, MS.PRIVATE),
     ]);
