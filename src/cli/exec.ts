@@ -80,6 +80,6 @@ export async function handler(a: ExecArgs): Promise<void> {
   const bad = unknownCapabilities(proc.capabilities);
   if (bad.length) throw new UsageError(bad.join("; "));
   process.exitCode = await execInContainer(realSys(), {
-    root: a.root, id: a.id, process: proc, detach: a.detach, pidFile: a["pid-file"], preserveFds: a["preserve-fds"], ignorePaused: a["ignore-paused"], consoleSocket: a["console-socket"],
+    root: a.root, id: a.id, process: proc, detach: a.detach, pidFile: a["pid-file"], preserveFds: a["preserve-fds"], ignorePaused: a["ignore-paused"], consoleSocket: a["console-socket"], seccomp: spec.linux?.seccomp as never,
   });
 }

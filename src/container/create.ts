@@ -22,6 +22,7 @@ import { runStage1, type InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
+import { seccompLib } from "../sys/seccomp";
 import { initHookSync } from "./init";
 import { hostFacts } from "./host";
 
@@ -120,6 +121,8 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
 
   // 4. fork the init side
   if (!engineIsForkSafe()) throw new Error("create: the engine was started without the fork-safe options (see src/linux/engine.ts)");
+  // dlopen before fork: the child must not take the dynamic loader's locks
+  if (spec.linux?.seccomp) step("load libseccomp", () => seccompLib());
   t.mark("prepare fork");
   // A collection in flight at fork would leave the child waiting for collector threads that fork
   // did not copy; a full collection first leaves none in flight and a fresh allocation budget.

@@ -18,7 +18,9 @@ import { forkSingleThreaded, assertSingleThreaded, exitCodeOf } from "../linux/p
 import { engineIsForkSafe } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
-import { applyProcess } from "./process";
+import { applyProcess, loadSeccompLate } from "./process";
+import type { SeccompSpec } from "../linux/seccomp";
+import { seccompLib } from "../sys/seccomp";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
 import { proxyTerminal } from "./console-proxy";
@@ -34,6 +36,8 @@ export interface ExecOptions {
   preserveFds: number;
   ignorePaused: boolean;
   consoleSocket?: string;
+  /** the container's filter: an exec'd process gets it too, like runc */
+  seccomp?: SeccompSpec;
 }
 
 // user first: its capabilities let us enter the namespaces it owns; mount last: it changes our root
@@ -64,6 +68,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   const [parentSock, childSock] = sys.socketpair();
   const [consoleParent, consoleChild] = terminal ? sys.socketpair() : [-1, -1];
   if (!engineIsForkSafe()) throw new Error("exec: the engine was started without the fork-safe options (see src/linux/engine.ts)");
+  if (opts.seccomp) seccompLib(); // dlopen before fork, as in create
   Bun.gc(true);
   const stage1 = step("fork", () => forkSingleThreaded(sys));
   if (stage1 === 0) stage1Main(sys, joins, nsFds, childSock, consoleChild, opts);
@@ -130,7 +135,8 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
       becomeTerminalSession(sys, pty.slave);
     }
     const env = opts.process.env ?? [];
-    const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {});
+    const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
+    loadSeccompLate(opts.process, opts.seccomp, () => {});
     sys.execve(exe, opts.process.args!, env);
   } catch (e) {
     reportAndExit(sys, sock, e);

@@ -15,7 +15,8 @@ import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devi
 import { applySysctl } from "../linux/sysctl";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount } from "../linux/process";
-import { applyProcess } from "./process";
+import { applyProcess, loadSeccompLate } from "./process";
+import type { SeccompSpec } from "../linux/seccomp";
 import { runHooksInInit, type HookState } from "../linux/hooks";
 import { openPty, bindConsole, becomeTerminalSession } from "../linux/terminal";
 
@@ -139,7 +140,8 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
     if (slave >= 0) becomeTerminalSession(sys, slave);
-    const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }));
+    const seccomp = spec.linux?.seccomp as SeccompSpec | undefined;
+    const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }), seccomp);
 
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
     mark(plan, "stage 2 process attributes");
@@ -154,6 +156,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
       fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);
       sys.exit(1);
     }
+    loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
     sys.execve(exe, proc.args!, plan.env);
   } catch (e) {

@@ -9,11 +9,15 @@ import { step } from "../errors";
 import { applyRlimits } from "../linux/rlimits";
 import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
 import { setUser } from "../linux/user";
+import { loadFilter, type SeccompSpec } from "../linux/seccomp";
+import { seccompLib } from "../sys/seccomp";
 import { findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
 
 /** Applies `proc` to the calling process; returns the executable to execve. */
-export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void): string {
+export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void, seccomp?: SeccompSpec): string {
   applyRlimits(sys, proc.rlimits ?? []);
+  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: now, before the caps go
+  if (seccomp && !proc.noNewPrivileges) loadSeccomp(seccomp, warn);
   const caps = proc.capabilities ?? {};
   const last = lastCap();
   dropBoundingSet(sys, caps, last);
@@ -32,6 +36,16 @@ export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds
   for (const fd of [0, 1, 2, ...keep]) { try { clearCloexec(sys, fd); } catch { /* not open */ } }
   sys.umask(proc.user.umask ?? 0o022);
   return exe;
+}
+
+/** with no_new_privs: as late as possible, right before execve, so the profile cannot block our setup */
+export function loadSeccompLate(proc: Process, seccomp: SeccompSpec | undefined, warn: (w: string) => void): void {
+  if (seccomp && proc.noNewPrivileges) loadSeccomp(seccomp, warn);
+}
+
+function loadSeccomp(seccomp: SeccompSpec, warn: (w: string) => void): void {
+  const skipped = step("load the seccomp filter", () => loadFilter(seccompLib(), seccomp));
+  if (skipped.length) warn(`seccomp: syscalls unknown to this kernel/libseccomp, skipped: ${skipped.join(", ")}`);
 }
 
 function setgroupsAllowed(): boolean {

@@ -4,7 +4,6 @@
 import type { Spec } from "../spec/types";
 
 const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
-  ["/linux/seccomp", (s) => s.linux?.seccomp, "seccomp is not supported yet"],
   ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, "AppArmor profiles are not supported yet"],
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],

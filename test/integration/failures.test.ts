@@ -74,6 +74,6 @@ describe("failed creates leave nothing behind", () => {
   });
 
   test("an unsupported field is refused by name, never ignored", () => {
-    expectFailure(newId("seccomp"), bundle(["true"], (c) => { c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW" }; }), "/linux/seccomp", "not supported");
+    expectFailure(newId("personality"), bundle(["true"], (c) => { c.linux.personality = { domain: "LINUX32" }; }), "/linux/personality", "not supported");
   });
 });

@@ -1,0 +1,104 @@
+// linux.seccomp → a libseccomp filter. Translation is pure (unit-tested); loading happens in the
+// init at the latest point the kernel allows: without no_new_privs loading needs CAP_SYS_ADMIN,
+// so before the capabilities are dropped; with it, right before execve (runc does the same).
+import type { Seccomp, ArgCmp } from "../sys/seccomp";
+
+export interface SeccompSpec {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
+}
+
+const EPERM = 1;
+const OPS: Record<string, number> = {
+  SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
+};
+const ATTR = { CTL_NNP: 3, CTL_LOG: 6, CTL_SSB: 7 } as const;
+
+/** The SCMP_ACT_* value; errno and trace actions carry their number in the low 16 bits. */
+export function actionValue(action: string, errnoRet: number | undefined, where: string): number {
+  switch (action) {
+    case "SCMP_ACT_KILL": case "SCMP_ACT_KILL_THREAD": return 0x00000000;
+    case "SCMP_ACT_KILL_PROCESS": return 0x80000000;
+    case "SCMP_ACT_TRAP": return 0x00030000;
+    case "SCMP_ACT_ERRNO": return (0x00050000 | ((errnoRet ?? EPERM) & 0xffff)) >>> 0;
+    case "SCMP_ACT_TRACE": return (0x7ff00000 | ((errnoRet ?? EPERM) & 0xffff)) >>> 0;
+    case "SCMP_ACT_LOG": return 0x7ffc0000;
+    case "SCMP_ACT_ALLOW": return 0x7fff0000;
+    case "SCMP_ACT_NOTIFY": throw new Error(`${where}: SCMP_ACT_NOTIFY is not supported yet`);
+    default: throw new Error(`${where}: unknown action ${JSON.stringify(action)}`);
+  }
+}
+
+/** "SCMP_ARCH_X86_64" → libseccomp's name "x86_64" */
+export function archName(a: string): string {
+  return a.replace(/^SCMP_ARCH_/, "").toLowerCase();
+}
+
+/**
+ * A rule's conditions. libseccomp refuses two comparisons of the same argument in one rule, so
+ * like runc such a rule becomes one rule per condition (any of them matching triggers it).
+ */
+export function ruleArgSets(args: NonNullable<SeccompSpec["syscalls"]>[number]["args"], where: string): ArgCmp[][] {
+  const cmps = (args ?? []).map((a, j) => {
+    const op = OPS[a.op];
+    if (op === undefined) throw new Error(`${where}/args/${j}/op: unknown operator ${JSON.stringify(a.op)}`);
+    return { arg: a.index, op, datumA: BigInt(a.value), datumB: BigInt(a.valueTwo ?? 0) };
+  });
+  const indexes = new Set(cmps.map((c) => c.arg));
+  return indexes.size === cmps.length ? [cmps] : cmps.map((c) => [c]);
+}
+
+export interface BuildResult { ctx: bigint; skipped: string[] }
+
+/** Builds and loads the filter into the calling thread; returns the skipped syscall names. */
+export function loadFilter(sc: Seccomp, spec: SeccompSpec): string[] {
+  const { ctx, skipped } = buildFilter(sc, spec);
+  try {
+    sc.load(ctx);
+  } finally {
+    sc.release(ctx);
+  }
+  return skipped;
+}
+
+/** Builds the filter in libseccomp; unknown syscall names are skipped (runc logs them). */
+export function buildFilter(sc: Seccomp, spec: SeccompSpec): BuildResult {
+  const defaultAction = actionValue(spec.defaultAction, spec.defaultErrnoRet, "/linux/seccomp/defaultAction");
+  const ctx = sc.init(defaultAction);
+  const skipped: string[] = [];
+  try {
+    // libseccomp sets no_new_privs on load by default; the spec's noNewPrivileges decides it
+    sc.attrSet(ctx, ATTR.CTL_NNP, 0);
+    for (const flag of spec.flags ?? []) {
+      if (flag === "SECCOMP_FILTER_FLAG_LOG") sc.attrSet(ctx, ATTR.CTL_LOG, 1);
+      else if (flag === "SECCOMP_FILTER_FLAG_SPEC_ALLOW") sc.attrSet(ctx, ATTR.CTL_SSB, 1);
+      else if (flag === "SECCOMP_FILTER_FLAG_TSYNC") continue; // the init is single-threaded where it matters
+      else throw new Error(`/linux/seccomp/flags: ${flag} is not supported by libseccomp ${sc.version()} on this host`);
+    }
+    for (const a of spec.architectures ?? []) {
+      const arch = sc.archResolve(archName(a));
+      if (!arch) throw new Error(`/linux/seccomp/architectures: unknown architecture ${JSON.stringify(a)}`);
+      sc.archAdd(ctx, arch);
+    }
+    (spec.syscalls ?? []).forEach((rule, i) => {
+      const where = `/linux/seccomp/syscalls/${i}`;
+      const action = actionValue(rule.action, rule.errnoRet, where);
+      // libseccomp refuses a rule that repeats the default action; it would change nothing
+      if (action === defaultAction) return;
+      for (const name of rule.names) {
+        const nr = sc.syscallResolve(name);
+        if (nr < 0) { skipped.push(name); continue; }
+        for (const args of ruleArgSets(rule.args, where)) sc.ruleAdd(ctx, action, nr, args);
+      }
+    });
+    return { ctx, skipped };
+  } catch (e) {
+    sc.release(ctx);
+    throw e;
+  }
+}

@@ -1,0 +1,72 @@
+// libseccomp (Debian's libseccomp2) through koffi, loaded only for containers with a seccomp
+// profile. Every failing call throws SysError with the negative errno libseccomp returns.
+import { SysError } from "../errors";
+
+export interface ArgCmp { arg: number; op: number; datumA: bigint; datumB: bigint }
+
+export interface Seccomp {
+  version(): string;
+  init(defaultAction: number): bigint;
+  release(ctx: bigint): void;
+  archResolve(name: string): number;
+  archAdd(ctx: bigint, arch: number): void;
+  syscallResolve(name: string): number;
+  ruleAdd(ctx: bigint, action: number, syscall: number, args: ArgCmp[]): void;
+  attrSet(ctx: bigint, attr: number, value: number): void;
+  load(ctx: bigint): void;
+}
+
+let lib: Seccomp | undefined;
+
+export function seccompLib(): Seccomp {
+  if (lib) return lib;
+  const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
+  let so;
+  try {
+    so = koffi.load("libseccomp.so.2");
+  } catch {
+    throw new Error("seccomp: libseccomp.so.2 is not installed on this host (apt-get install libseccomp2)");
+  }
+  const f = (s: string) => so.func(s);
+  const c = {
+    version: f("const void *seccomp_version()"),
+    init: f("uint64 seccomp_init(uint32)"),
+    release: f("void seccomp_release(uint64)"),
+    archResolve: f("uint32 seccomp_arch_resolve_name(const char *)"),
+    archAdd: f("int seccomp_arch_add(uint64, uint32)"),
+    syscallResolve: f("int seccomp_syscall_resolve_name(const char *)"),
+    ruleAddArray: f("int seccomp_rule_add_array(uint64, uint32, int, uint32, void *)"),
+    attrSet: f("int seccomp_attr_set(uint64, int, uint32)"),
+    load: f("int seccomp_load(uint64)"),
+  };
+  const check = (r: number, what: string) => { if (r < 0) throw new SysError(what, -r); };
+  lib = {
+    version() {
+      const v = koffi.decode(c.version(), koffi.array("uint32", 3));
+      return `${v[0]}.${v[1]}.${v[2]}`;
+    },
+    init(a) {
+      const ctx = BigInt(c.init(a));
+      if (ctx === 0n) throw new Error("seccomp_init: failed (bad default action?)");
+      return ctx;
+    },
+    release: (ctx) => c.release(ctx),
+    archResolve: (n) => c.archResolve(n),
+    archAdd(ctx, arch) {
+      const r = c.archAdd(ctx, arch);
+      if (r !== -17 /* EEXIST: the native arch is always there */) check(r, "seccomp_arch_add");
+    },
+    syscallResolve: (n) => c.syscallResolve(n),
+    ruleAdd(ctx, action, nr, args) {
+      const b = Buffer.alloc(24 * Math.max(1, args.length)); // struct scmp_arg_cmp {u32 arg; u32 op; u64 a; u64 b}
+      args.forEach((a, i) => {
+        b.writeUInt32LE(a.arg, i * 24); b.writeUInt32LE(a.op, i * 24 + 4);
+        b.writeBigUInt64LE(a.datumA, i * 24 + 8); b.writeBigUInt64LE(a.datumB, i * 24 + 16);
+      });
+      check(c.ruleAddArray(ctx, action, nr, args.length, args.length ? b : null), "seccomp_rule_add");
+    },
+    attrSet: (ctx, attr, v) => check(c.attrSet(ctx, attr, v), "seccomp_attr_set"),
+    load: (ctx) => check(c.load(ctx), "seccomp_load"),
+  };
+  return lib;
+}
