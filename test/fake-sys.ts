@@ -211,6 +211,10 @@ export class FakeSys implements Sys {
   dup2(oldFd: number, newFd: number): void { this.record("dup2", [oldFd, newFd]); }
   ioctlInt(fd: number, request: number, arg: number): number { this.record("ioctlInt", [fd, request, arg]); return request === 0x5441 ? this.fd() : 0; }
   setsid(): number { this.record("setsid", []); return 1; }
+  personality(p: number): void { this.record("personality", [p]); }
+  ioprioSet(which: number, who: number, prio: number): void { this.record("ioprioSet", [which, who, prio]); }
+  schedSetattr(pid: number, attr: Buffer): void { this.record("schedSetattr", [pid, attr]); }
+  setMempolicy(mode: number, mask: Buffer | null, maxnode: number): void { this.record("setMempolicy", [mode, mask, maxnode]); }
   connectUnix(path: string): number { this.record("connectUnix", [path]); return this.fd(); }
   sendFd(sock: number, fd: number, data: string): void { this.record("sendFd", [sock, fd, data]); }
   recvFd(sock: number): { fd: number; data: string } { this.record("recvFd", [sock]); return { fd: this.fd(), data: "" }; }

@@ -19,6 +19,8 @@ import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
 import { runHooksInInit, type HookState } from "../linux/hooks";
 import { openPty, bindConsole, becomeTerminalSession } from "../linux/terminal";
+import { setPersonality } from "../linux/personality";
+import { setMemoryPolicy } from "../linux/mempolicy";
 
 export interface InitPlan {
   spec: Spec;
@@ -138,6 +140,8 @@ function runStage2(sys: Sys, plan: InitPlan): never {
 
     mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
+    if (spec.linux?.personality) setPersonality(sys, spec.linux.personality);
+    if (spec.linux?.memoryPolicy) setMemoryPolicy(sys, spec.linux.memoryPolicy as { mode: string; nodes?: string; flags?: string[] });
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
     if (slave >= 0) becomeTerminalSession(sys, slave);
     const seccomp = spec.linux?.seccomp as SeccompSpec | undefined;

@@ -10,12 +10,16 @@ import { applyRlimits } from "../linux/rlimits";
 import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
 import { setUser } from "../linux/user";
 import { loadFilter, type SeccompSpec } from "../linux/seccomp";
+import { setScheduler, setIoPriority, type Scheduler } from "../linux/sched";
 import { seccompLib } from "../sys/seccomp";
 import { findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
 
 /** Applies `proc` to the calling process; returns the executable to execve. */
 export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void, seccomp?: SeccompSpec): string {
   applyRlimits(sys, proc.rlimits ?? []);
+  // real-time scheduling and I/O classes need CAP_SYS_NICE / CAP_SYS_ADMIN: before the drop
+  if (proc.scheduler) setScheduler(sys, proc.scheduler as unknown as Scheduler);
+  if (proc.ioPriority) setIoPriority(sys, proc.ioPriority);
   // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: now, before the caps go
   if (seccomp && !proc.noNewPrivileges) loadSeccomp(seccomp, warn);
   const caps = proc.capabilities ?? {};

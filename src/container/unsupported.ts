@@ -8,11 +8,7 @@ const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],
   ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
-  ["/linux/personality", (s) => s.linux?.personality, "personality is not supported yet"],
-  ["/process/scheduler", (s) => s.process?.scheduler, "process.scheduler is not supported yet"],
-  ["/process/ioPriority", (s) => s.process?.ioPriority, "process.ioPriority is not supported yet"],
   ["/process/execCPUAffinity", (s) => s.process?.execCPUAffinity, "process.execCPUAffinity is not supported yet"],
-  ["/linux/memoryPolicy", (s) => s.linux?.memoryPolicy, "linux.memoryPolicy is not supported yet"],
   ["/linux/netDevices", (s) => nonEmpty(s.linux?.netDevices), "linux.netDevices is not supported yet"],
 ];
 

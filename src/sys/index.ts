@@ -53,6 +53,11 @@ export interface Sys {
   connectUnix(path: string): number;
   /** sendmsg with one fd as SCM_RIGHTS and `data` as the payload */
   sendFd(sock: number, fd: number, data: string): void;
+  personality(persona: number): void;
+  ioprioSet(which: number, who: number, ioprio: number): void;
+  /** sched_setattr(2) with a struct sched_attr buffer */
+  schedSetattr(pid: number, attr: Buffer): void;
+  setMempolicy(mode: number, nodemask: Buffer | null, maxnode: number): void;
   /** recvmsg of one fd sent with SCM_RIGHTS */
   recvFd(sock: number): { fd: number; data: string };
   ioctl(fd: number, request: number, arg: Buffer): void;

@@ -8,6 +8,7 @@ import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./i
 const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
 
 const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
+const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
 const SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
@@ -52,6 +53,7 @@ export function createLibcSys(): Sys {
     pipe2: f("int pipe2(void *, int)"),
     dup2: f("int dup2(int, int)"),
     setsid: f("int setsid()"),
+    personality: f("int personality(unsigned long)"),
     connect: f("int connect(int, void *, uint32)"),
     sendmsg: f("long sendmsg(int, const tsrunc_msghdr *, int)"),
     recvmsg: f("long recvmsg(int, tsrunc_msghdr *, int)"),
@@ -135,6 +137,12 @@ export function createLibcSys(): Sys {
     dup2: (o, n) => void check(c.dup2(o, n), "dup2", `${o} -> ${n}`),
     ioctlInt: (fd, req, arg) => check(c.ioctl(fd, req, "unsigned long", arg), "ioctl", `0x${req.toString(16)}`),
     setsid: () => check(c.setsid(), "setsid"),
+    personality(p) {
+      if (c.personality(p) === -1) throw new SysError("personality", errno(), `0x${p.toString(16)}`);
+    },
+    ioprioSet: (which, who, prio) => void check(c.syscall(SYS_ioprio_set, "int", which, "int", who, "int", prio), "ioprio_set", String(prio)),
+    schedSetattr: (pid, attr) => void check(c.syscall(SYS_sched_setattr, "int", pid, "void *", attr, "unsigned int", 0), "sched_setattr"),
+    setMempolicy: (mode, mask, maxnode) => void check(c.syscall(SYS_set_mempolicy, "int", mode, "void *", mask, "unsigned long", maxnode), "set_mempolicy", `mode ${mode}`),
     connectUnix(path) {
       const fd = check(c.socket(1 /* AF_UNIX */, 1 | 0o2000000, 0), "socket");
       const addr = Buffer.alloc(110);

@@ -74,6 +74,6 @@ describe("failed creates leave nothing behind", () => {
   });
 
   test("an unsupported field is refused by name, never ignored", () => {
-    expectFailure(newId("personality"), bundle(["true"], (c) => { c.linux.personality = { domain: "LINUX32" }; }), "/linux/personality", "not supported");
+    expectFailure(newId("netdev"), bundle(["true"], (c) => { c.linux.netDevices = { dummy0: { name: "eth1" } }; }), "/linux/netDevices", "not supported");
   });
 });

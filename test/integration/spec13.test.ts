@@ -1,0 +1,32 @@
+import { test, expect, describe, afterEach } from "bun:test";
+import { tsrunc, newId, bundle, runDetached, procFile, statusField, cleanup } from "./helpers";
+
+afterEach(cleanup);
+
+describe("runtime-spec 1.3 process and linux fields", () => {
+  test("personality LINUX32 makes uname -m report a 32-bit machine", () => {
+    const r = tsrunc(["run", "-b", bundle(["uname", "-m"], (c) => { c.linux.personality = { domain: "LINUX32" }; }), newId("pers")]);
+    expect(r.stdout.trim()).toMatch(/^i[3-6]86$/);
+    expect(tsrunc(["run", "-b", bundle(["uname", "-m"]), newId("pers64")]).stdout.trim()).toBe("x86_64");
+  });
+
+  test("scheduler, ioPriority and memoryPolicy are applied to PID 1", () => {
+    const pid = runDetached(newId("sched"), bundle(["sleep", "30"], (c) => {
+      c.process.scheduler = { policy: "SCHED_BATCH", nice: 7 };
+      c.process.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 };
+      c.linux.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" };
+    }));
+    const stat = procFile(pid, "stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    expect(fields[16]).toBe("7"); // nice
+    expect(fields[38]).toBe("3"); // policy: SCHED_BATCH
+    expect(procFile(pid, "numa_maps").split("\n")[0]).toContain("bind:0");
+    expect(statusField(pid, "Mems_allowed_list")).toBeTruthy();
+  });
+
+  test("a scheduler policy or ioPriority class that does not exist is refused by name", () => {
+    const r = tsrunc(["create", "-b", bundle(["true"], (c) => { c.process.ioPriority = { class: "IOPRIO_CLASS_NOPE", priority: 1 }; }), newId("ioprio")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ioPriority");
+  });
+});
