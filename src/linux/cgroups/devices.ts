@@ -1,10 +1,9 @@
 // Device access rules (linux.resources.devices) for the cgroup v1 devices controller. The
 // config's rules come first, then the devices every container needs (runc's AllowedDevices),
 // so a config that denies everything still gets /dev/null and a pty.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DeviceCgroup } from "../../spec/types";
-import { step } from "../../errors";
+import { fsIO, type CgroupIO } from "./fsio";
 
 export const DEFAULT_ALLOWED: DeviceCgroup[] = [
   { allow: true, type: "c", access: "m" }, { allow: true, type: "b", access: "m" },
@@ -28,8 +27,7 @@ export function v1DeviceWrites(rules: DeviceCgroup[] | undefined): [string, stri
   return [...(rules ?? []), ...DEFAULT_ALLOWED].map((r) => [r.allow ? "devices.allow" : "devices.deny", deviceRuleLine(r)]);
 }
 
-export function applyV1Devices(dir: string, rules: DeviceCgroup[] | undefined): void {
-  for (const [file, line] of v1DeviceWrites(rules)) {
-    step(`write ${JSON.stringify(line)} to ${path.join(dir, file)}`, () => fs.writeFileSync(path.join(dir, file), line));
-  }
+/** one rule per write: the kernel parses a single rule per write(2) */
+export function applyV1Devices(dir: string, rules: DeviceCgroup[] | undefined, io: CgroupIO = fsIO): void {
+  for (const [file, line] of v1DeviceWrites(rules)) io.write(path.join(dir, file), line);
 }

@@ -10,9 +10,13 @@ export function pageSizes(dir: string, io: CgroupIO = fsIO, suffix = "limit_in_b
 }
 
 export function check(dir: string, r: Resources, io: CgroupIO = fsIO, suffix = "limit_in_bytes"): UnsupportedResource[] {
+  if ((r.hugepageLimits ?? []).length === 0) return [];
   const sizes = pageSizes(dir, io, suffix);
+  if (sizes.length === 0) {
+    return [new UnsupportedResource("/linux/resources/hugepageLimits", `needs the hugetlb controller, not enabled for ${dir}`)];
+  }
   return (r.hugepageLimits ?? []).flatMap((h, i) => sizes.includes(h.pageSize) ? [] : [
-    new UnsupportedResource(`/linux/resources/hugepageLimits/${i}/pageSize`, `huge page size ${JSON.stringify(h.pageSize)} is not offered by the hugetlb controller here (sizes: ${sizes.join(", ") || "none"})`),
+    new UnsupportedResource(`/linux/resources/hugepageLimits/${i}/pageSize`, `huge page size ${JSON.stringify(h.pageSize)} is not offered by the hugetlb controller here (sizes: ${sizes.join(", ")})`),
   ]);
 }
 
