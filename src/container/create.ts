@@ -10,8 +10,7 @@ import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, type CgroupDir } from "../linux/cgroups";
-import { applyV1Devices } from "../linux/cgroups/devices";
+import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir } from "../linux/cgroups";
 import { forkSingleThreaded } from "../linux/process";
 import { engineIsForkSafe } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
@@ -97,8 +96,8 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
   const created = step("create cgroups", () => createCgroups(cgDirs));
   undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
-  const devicesDir = cgDirs.find((d) => d.version === 1 && d.key.split(",").includes("devices"));
-  if (devicesDir) step("apply device rules", () => applyV1Devices(devicesDir.dir, spec.linux?.resources?.devices));
+  // limits go in before any process joins: a small memory limit must hold from the first page
+  step("apply cgroup resources", () => driverFor(cgDirs).apply(spec.linux?.resources ?? {}));
   t.mark("cgroups");
 
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
@@ -197,7 +196,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const saved: SavedState = {
     ociVersion: SPEC_VERSION, id: opts.id, pid: initPid, bundle, rootfs, created: new Date().toISOString(),
     owner: "", annotations: spec.annotations, initStartTime: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]),
-    cgroupDirs: cgDirs.map((d) => d.dir), cgroupCreated: created, namespaces: nss.filter((n) => !n.path).map((n) => n.type),
+    cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: created, namespaces: nss.filter((n) => !n.path).map((n) => n.type),
     rootless: process.getuid?.() !== 0, hooks: spec.hooks,
   };
   writeSaved(dir, saved);

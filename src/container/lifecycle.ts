@@ -10,10 +10,10 @@ import { removeCgroups, cgroupPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
 
-interface Opened { saved: SavedState; dir: string; lockFd: number }
+export interface Opened { saved: SavedState; dir: string; lockFd: number }
 
 /** Runs fn holding the container's lock; the lock is released when fn returns or throws. */
-function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) => T): T {
+export function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) => T): T {
   if (validateId(id)) throw new UsageError("container does not exist");
   const dir = stateDir(root, id);
   if (!fs.existsSync(dir)) throw new UsageError("container does not exist");

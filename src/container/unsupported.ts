@@ -16,18 +16,10 @@ function nonEmpty(o: object | undefined): object | undefined {
   return o && Object.keys(o).length ? o : undefined;
 }
 
-const RESOURCES = ["memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"] as const;
 
 export function unsupportedFields(spec: Spec): string[] {
   const out: string[] = [];
   for (const [ptr, get, why] of LATER) if (get(spec) !== undefined && get(spec) !== false) out.push(`${ptr}: ${why}`);
-  const res = spec.linux?.resources ?? {};
-  for (const r of RESOURCES) {
-    const v = res[r];
-    if (v !== undefined && !(typeof v === "object" && Object.keys(v as object).length === 0)) {
-      out.push(`/linux/resources/${r}: cgroup resource limits are not supported yet`);
-    }
-  }
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.uidMappings || m.gidMappings) out.push(`/mounts/${i}: idmapped mounts are not supported yet`);
   });

@@ -13,6 +13,8 @@ export interface SavedState extends Omit<State, "status"> {
   /** field 22 of /proc/<pid>/stat when created: a recycled pid has another start time */
   initStartTime: number;
   cgroupDirs: string[];
+  /** the same directories with their hierarchy, for the cgroup driver of later calls */
+  cgroups: import("../linux/cgroups/hierarchy").CgroupDir[];
   cgroupCreated: string[];
   /** the namespaces the container made, by type, for exec and the hooks of later issues */
   namespaces: string[];
