@@ -46,10 +46,11 @@ export async function streamEvents(root: string, id: string, intervalMs: number,
   const drv = driverOf(saved);
   let ooms = BigInt(drv.oomKillCount());
   for (;;) {
-    if (!initAlive(saved)) return;
+    // the OOM killer may have ended the container itself: report that before stopping
     const now = BigInt(drv.oomKillCount());
     if (now > ooms) out(JSON.stringify({ type: "oom", id }));
     ooms = now;
+    if (!initAlive(saved)) return;
     out(statsEvent(id, drv.stats()));
     await new Promise((r) => setTimeout(r, intervalMs));
   }

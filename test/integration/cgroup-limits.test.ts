@@ -90,3 +90,49 @@ describe("cgroup resources (v1 controllers of this hybrid host)", () => {
     expect(fs.existsSync(path.join(ROOT, id))).toBe(false);
   });
 });
+
+describe("memory pressure and the unified hierarchy", () => {
+  test("a 2 MiB memory limit still starts the container (the runtime's own memory is not charged)", () => {
+    const r = tsrunc(["run", "-b", bundle(["echo", "ok"], (c) => { c.linux.resources = { ...c.linux.resources, memory: { limit: 2 * 1024 * 1024 } }; }), newId("2mib")]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
+  });
+
+  test("a memory limit kills an allocating process and `events` reports the OOM", async () => {
+    const id = newId("oom");
+    runDetached(id, bundle(["sh", "-c", "sleep 1; x=$(head -c 64000000 /dev/zero | tr '\\0' a); sleep 30"], (c) => {
+      c.linux.resources = { ...c.linux.resources, memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } };
+    }));
+    const ev = Bun.spawn([TSRUNC, "--root", ROOT, "events", "--interval", "100ms", id], { stdout: "pipe", stderr: "ignore" });
+    const reader = ev.stdout.getReader();
+    let seen = "", oom = false;
+    const deadline = Date.now() + 15_000;
+    while (!oom && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+      oom = seen.split("\n").some((l) => l.startsWith("{") && JSON.parse(l).type === "oom");
+    }
+    ev.kill();
+    await ev.exited;
+    expect(oom).toBe(true);
+    expect(seen).toContain('"type":"stats"');
+  });
+
+  test("cgroup.freeze and cgroup.procs on the real cgroup2 mount, through the v2 driver", async () => {
+    const { driverFor } = await import("../../src/linux/cgroups");
+    const id = newId("v2freeze");
+    const pid = runDetached(id, bundle(["sleep", "30"]));
+    const line = procFile(pid, "cgroup").split("\n").find((l) => l.startsWith("0::"))!;
+    const dir = path.join("/sys/fs/cgroup/unified", line.slice(3));
+    const drv = driverFor([{ key: "", dir, version: 2 }]);
+    expect(drv.mode).toBe("v2");
+    expect(drv.pids()).toEqual([pid]);
+    drv.freeze();
+    expect(read(dir, "cgroup.events")).toContain("frozen 1");
+    expect(drv.state()).toBe("frozen");
+    drv.thaw();
+    expect(read(dir, "cgroup.events")).toContain("frozen 0");
+    expect(drv.state()).toBe("thawed");
+  });
+});
