@@ -212,6 +212,11 @@ export class FakeSys implements Sys {
   ioctlInt(fd: number, request: number, arg: number): number { this.record("ioctlInt", [fd, request, arg]); return request === 0x5441 ? this.fd() : 0; }
   setsid(): number { this.record("setsid", []); return 1; }
   personality(p: number): void { this.record("personality", [p]); }
+  bpfProgLoad(progType: number, insns: Buffer, license: string): number { this.record("bpfProgLoad", [progType, insns, license]); return this.fd(); }
+  bpfProgQuery(targetFd: number, attachType: number): number[] { this.record("bpfProgQuery", [targetFd, attachType]); return []; }
+  bpfProgGetFdById(id: number): number { this.record("bpfProgGetFdById", [id]); return this.fd(); }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd?: number): void { this.record("bpfProgAttach", [targetFd, progFd, attachType, flags, replaceFd]); }
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void { this.record("bpfProgDetach", [targetFd, progFd, attachType]); }
   ioprioSet(which: number, who: number, prio: number): void { this.record("ioprioSet", [which, who, prio]); }
   schedSetattr(pid: number, attr: Buffer): void { this.record("schedSetattr", [pid, attr]); }
   setMempolicy(mode: number, mask: Buffer | null, maxnode: number): void { this.record("setMempolicy", [mode, mask, maxnode]); }

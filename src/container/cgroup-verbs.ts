@@ -1,5 +1,5 @@
 // pause, resume, update, events: the verbs that act on a running container's cgroups.
-import type { Sys } from "../sys";
+import { realSys, type Sys } from "../sys";
 import type { Resources } from "../spec/types";
 import { UsageError } from "../errors";
 import { driverFor, statsEvent, type CgroupDriver } from "../linux/cgroups";
@@ -8,7 +8,7 @@ import { withContainer, readContainer } from "./lifecycle";
 
 export function driverOf(saved: SavedState): CgroupDriver {
   if (!saved.cgroups?.length) throw new UsageError(`container ${saved.id} has no cgroups recorded (created by an older tsrunc?)`);
-  return driverFor(saved.cgroups);
+  return driverFor(saved.cgroups, { bpf: realSys() });
 }
 
 export function pauseContainer(sys: Sys, root: string, id: string): void {

@@ -97,7 +97,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const created = step("create cgroups", () => createCgroups(cgDirs));
   undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
   // limits go in before any process joins: a small memory limit must hold from the first page
-  step("apply cgroup resources", () => driverFor(cgDirs).apply(spec.linux?.resources ?? {}));
+  step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
   t.mark("cgroups");
 
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading

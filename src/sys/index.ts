@@ -54,6 +54,12 @@ export interface Sys {
   /** sendmsg with one fd as SCM_RIGHTS and `data` as the payload */
   sendFd(sock: number, fd: number, data: string): void;
   personality(persona: number): void;
+  // bpf(2) for the cgroup v2 device filter (linux/cgroups/v2/devices.ts: BpfSys)
+  bpfProgLoad(progType: number, insns: Buffer, license: string, log?: Buffer): number;
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  bpfProgGetFdById(id: number): number;
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd?: number): void;
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
   ioprioSet(which: number, who: number, ioprio: number): void;
   /** sched_setattr(2) with a struct sched_attr buffer */
   schedSetattr(pid: number, attr: Buffer): void;

@@ -8,6 +8,7 @@ import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./i
 const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
 
 const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
+const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
 const SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
@@ -17,6 +18,14 @@ export function createLibcSys(): Sys {
   const libc = koffi.load("libc.so.6");
   // struct msghdr for SCM_RIGHTS (x86_64 layout); koffi marshals Buffers as the pointers
   const iovec = koffi.struct("tsrunc_iovec", { iov_base: "void *", iov_len: "size_t" });
+  // the parts of union bpf_attr the device filter needs (the kernel accepts a shorter attr)
+  koffi.struct("tsrunc_bpf_load", {
+    prog_type: "uint32", insn_cnt: "uint32", insns: "void *", license: "const char *",
+    log_level: "uint32", log_size: "uint32", log_buf: "void *", kern_version: "uint32", prog_flags: "uint32",
+  });
+  koffi.struct("tsrunc_bpf_attach", { target_fd: "uint32", attach_bpf_fd: "uint32", attach_type: "uint32", attach_flags: "uint32", replace_bpf_fd: "uint32" });
+  koffi.struct("tsrunc_bpf_query", { target_fd: "uint32", attach_type: "uint32", query_flags: "uint32", attach_flags: "uint32", prog_ids: "void *", prog_cnt: "uint32", pad: "uint32" });
+  koffi.struct("tsrunc_bpf_id", { id: "uint32", next_id: "uint32", open_flags: "uint32" });
   koffi.struct("tsrunc_msghdr", {
     msg_name: "void *", msg_namelen: "uint32", msg_iov: koffi.pointer(iovec), msg_iovlen: "size_t",
     msg_control: "void *", msg_controllen: "size_t", msg_flags: "int",
@@ -137,6 +146,25 @@ export function createLibcSys(): Sys {
     dup2: (o, n) => void check(c.dup2(o, n), "dup2", `${o} -> ${n}`),
     ioctlInt: (fd, req, arg) => check(c.ioctl(fd, req, "unsigned long", arg), "ioctl", `0x${req.toString(16)}`),
     setsid: () => check(c.setsid(), "setsid"),
+    bpfProgLoad(progType, insns, license, log) {
+      const attr = { prog_type: progType, insn_cnt: insns.length / 8, insns, license, log_level: log ? 1 : 0, log_size: log ? log.length : 0, log_buf: log ?? null, kern_version: 0, prog_flags: 0 };
+      return check(c.syscall(SYS_bpf, "int", BPF_PROG_LOAD, "tsrunc_bpf_load *", attr, "uint32", 48), "bpf", "(BPF_PROG_LOAD)");
+    },
+    bpfProgQuery(targetFd, attachType) {
+      const ids = Buffer.alloc(4 * 64);
+      const attr = { target_fd: targetFd, attach_type: attachType, query_flags: 0, attach_flags: 0, prog_ids: ids, prog_cnt: 64, pad: 0 };
+      check(c.syscall(SYS_bpf, "int", BPF_PROG_QUERY, "_Inout_ tsrunc_bpf_query *", attr, "uint32", 32), "bpf", "(BPF_PROG_QUERY)");
+      return Array.from({ length: attr.prog_cnt }, (_, i) => ids.readUInt32LE(i * 4));
+    },
+    bpfProgGetFdById: (id) => check(c.syscall(SYS_bpf, "int", BPF_PROG_GET_FD_BY_ID, "tsrunc_bpf_id *", { id, next_id: 0, open_flags: 0 }, "uint32", 12), "bpf", "(BPF_PROG_GET_FD_BY_ID)"),
+    bpfProgAttach(targetFd, progFd, attachType, flags, replaceFd) {
+      const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: flags, replace_bpf_fd: replaceFd ?? 0 };
+      check(c.syscall(SYS_bpf, "int", BPF_PROG_ATTACH, "tsrunc_bpf_attach *", attr, "uint32", 20), "bpf", "(BPF_PROG_ATTACH)");
+    },
+    bpfProgDetach(targetFd, progFd, attachType) {
+      const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: 0, replace_bpf_fd: 0 };
+      check(c.syscall(SYS_bpf, "int", BPF_PROG_DETACH, "tsrunc_bpf_attach *", attr, "uint32", 20), "bpf", "(BPF_PROG_DETACH)");
+    },
     personality(p) {
       if (c.personality(p) === -1) throw new SysError("personality", errno(), `0x${p.toString(16)}`);
     },

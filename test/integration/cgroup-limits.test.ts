@@ -136,3 +136,18 @@ describe("memory pressure and the unified hierarchy", () => {
     expect(drv.state()).toBe("thawed");
   });
 });
+
+test("the cgroup v2 eBPF device filter loads, attaches and denies (on this host's cgroup2 mount)", async () => {
+  const { applyDeviceFilter } = await import("../../src/linux/cgroups");
+  const { realSys } = await import("../../src/sys");
+  const id = newId("ebpf");
+  // v1 devices allow everything here, so only the eBPF filter can refuse
+  const pid = runDetached(id, bundle(["sleep", "30"], (c) => { c.linux.resources = { devices: [{ allow: true, access: "rwm" }] }; }));
+  const dir = path.join("/sys/fs/cgroup/unified", procFile(pid, "cgroup").split("\n").find((l) => l.startsWith("0::"))!.slice(3));
+  const before = tsrunc(["exec", "--cap", "CAP_MKNOD", id, "sh", "-c", "mknod /dev/blk b 7 0; head -c1 /dev/blk; exit 0"]);
+  expect(before.stderr).not.toContain("Operation not permitted");
+  applyDeviceFilter(realSys(), dir, [{ allow: false, access: "rwm" }]);
+  const after = tsrunc(["exec", id, "sh", "-c", "head -c1 /dev/blk; echo x > /dev/null && echo null-ok"]);
+  expect(after.stderr).toContain("Operation not permitted"); // the block device: denied by the filter
+  expect(after.stdout).toContain("null-ok"); // runc's default devices stay allowed
+});
