@@ -8,7 +8,7 @@
 //          apply the process attributes, execve; the CLOEXEC sync socket closes on success
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { O, type Sys } from "../sys";
+import { O, PR, type Sys } from "../sys";
 import type { Process, Spec, NamespaceType } from "../spec/types";
 import { UsageError, StepError, errnoOf, step } from "../errors";
 import { log } from "../log";
@@ -125,6 +125,7 @@ function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: num
 
 function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptions): never {
   try {
+    sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: see init.ts
     new SyncReader(sock).expect("go", "wait for the cgroups");
     if (consoleSock >= 0) {
       // in the container's mount namespace now: /dev/ptmx is the container's devpts

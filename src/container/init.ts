@@ -92,6 +92,9 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     sys.umask(0);
     // the parent's death must not leave a half-made container behind before exec
     sys.prctl(PR.SET_PDEATHSIG, 9);
+    // CVE-2019-5736: until execve this process is the tsrunc executable; non-dumpable, its
+    // /proc/<pid>/exe and memory stay closed to the container's processes (execve resets it)
+    sys.prctl(PR.SET_DUMPABLE, 0);
 
     // 1. rootfs and mounts (runc's prepareRootfs order)
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);

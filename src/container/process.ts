@@ -31,7 +31,14 @@ export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds
   for (const w of applyCapabilities(sys, caps, last)) warn(w);
   if (proc.noNewPrivileges) step("set no_new_privs", () => sys.prctl(PR.SET_NO_NEW_PRIVS, 1));
   // the cwd is entered as the container user, so a cwd it cannot reach fails here, like runc
-  step(`chdir to cwd ${JSON.stringify(proc.cwd)}`, () => sys.chdir(proc.cwd));
+  step(`chdir to cwd ${JSON.stringify(proc.cwd)}`, () => {
+    sys.chdir(proc.cwd);
+    // CVE-2024-21626: a cwd through a leaked fd (/proc/self/fd/N) lands outside the container's
+    // root, which getcwd(3) reports as "(unreachable)"; refuse to exec there
+    let cwd: string;
+    try { cwd = process.cwd(); } catch { throw new Error("the working directory is outside the container (CVE-2024-21626)"); }
+    if (!cwd.startsWith("/")) throw new Error(`the working directory ${JSON.stringify(cwd)} is outside the container (CVE-2024-21626)`);
+  });
   const exe = step("find executable", () => findExecutable(proc.args![0], env, isExecutableFile));
   // CVE-2024-21626: only stdio and the preserved fds reach the container
   const keep = new Set<number>();

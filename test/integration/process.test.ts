@@ -1,4 +1,5 @@
 import { test, expect, describe, afterEach } from "bun:test";
+import * as fs from "node:fs";
 import { tsrunc, newId, bundle, runDetached, procFile, statusField, cleanup } from "./helpers";
 
 afterEach(cleanup);
@@ -88,5 +89,22 @@ describe("session keyring", () => {
     const r2 = tsrunc(["run", "--no-new-keyring", "-b", bundle(["cat", "/proc/keys"], unmasked), id2]);
     expect(r2.code).toBe(0);
     expect(r2.stdout).not.toContain(id2);
+  });
+});
+
+describe("CVE-2024-21626", () => {
+  test("a cwd through a leaked host directory fd is refused", () => {
+    const id = newId("leakcwd");
+    const b = bundle(["pwd"], (c) => { c.process.cwd = "/proc/self/fd/3"; });
+    // fd 3: a host directory tsrunc inherits, as a careless caller might leak it
+    const dirFd = fs.openSync("/tmp", "r");
+    try {
+      const p = Bun.spawnSync([process.env.TSRUNC ?? "dist/tsrunc", "--root", "/run/tsrunc-test", "run", "-b", b, id], { stdio: ["ignore", "pipe", "pipe", dirFd] });
+      expect(p.stdout.toString()).toBe("");
+      expect(p.stderr.toString()).toContain("outside the container (CVE-2024-21626)");
+      expect(p.exitCode).toBe(1);
+    } finally {
+      fs.closeSync(dirFd);
+    }
   });
 });
