@@ -3,6 +3,7 @@
 // LoadAttachCgroupDeviceFilter do: attach with BPF_F_ALLOW_MULTI (atomically replacing a single
 // existing program with BPF_F_REPLACE where the kernel has it, Linux 5.6), then detach the old
 // ones, so the cgroup is never left without a filter during an update.
+import type { Sys } from "../../../sys";
 import type { DeviceCgroup } from "../../../spec/types";
 import { errnoOf } from "../../../errors";
 import { deviceFilter, describeInsn, encodeInsns } from "./devicefilter";
@@ -19,20 +20,8 @@ const ENOENT = 2, EINVAL = 22;
  * &attr, sizeof attr) with the union bpf_attr layouts of the attr builders below). Each throws
  * SysError on failure, with the errno.
  */
-export interface BpfSys {
-  /** BPF_PROG_LOAD; a non-empty `log` buffer asks for the verifier log (log_level 1). Returns the program fd. */
-  bpfProgLoad(progType: number, insns: Buffer, license: string, log?: Buffer): number;
-  /** BPF_PROG_QUERY of `attachType` on the cgroup fd: the attached program ids */
-  bpfProgQuery(targetFd: number, attachType: number): number[];
-  /** BPF_PROG_GET_FD_BY_ID */
-  bpfProgGetFdById(id: number): number;
-  /** BPF_PROG_ATTACH; replaceFd only with BPF_F_REPLACE */
-  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd?: number): void;
-  /** BPF_PROG_DETACH */
-  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
-  open(path: string, flags: number, mode: number): number;
-  close(fd: number): void;
-}
+/** the bpf(2) calls of Sys this needs (src/sys implements them) */
+export type BpfSys = Pick<Sys, "bpfProgLoad" | "bpfProgQuery" | "bpfProgGetFdById" | "bpfProgAttach" | "bpfProgDetach" | "open" | "close">;
 
 /** Builds, loads and attaches the filter for `rules` to the cgroup directory `dir`. */
 export function applyDeviceFilter(sys: BpfSys, dir: string, rules: DeviceCgroup[] | undefined): void {
