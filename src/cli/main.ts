@@ -16,12 +16,13 @@ import * as features from "./features";
 import * as ps from "./ps";
 import * as exec from "./exec";
 import { pause, resume, update, events } from "./cgroups";
+import * as check from "./check";
 
 declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
 const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
 const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
 
-export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features];
+export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features, check];
 
 export function versionText(): string {
   return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;

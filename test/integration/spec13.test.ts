@@ -30,3 +30,17 @@ describe("runtime-spec 1.3 process and linux fields", () => {
     expect(r.stderr).toContain("ioPriority");
   });
 });
+
+describe("check", () => {
+  test("reports the host, and what of a config cannot run here", () => {
+    const host = tsrunc(["check"]);
+    expect(host.code).toBe(0);
+    expect(host.stdout).toMatch(/^OK\s+cgroups: hybrid/m);
+    expect(host.stdout).toMatch(/capability bounding set lacks CAP_SYS_RESOURCE/);
+    const b = bundle(["true"], (c) => { c.process.capabilities.bounding.push("CAP_SYS_RESOURCE"); c.linux.intelRdt = { closID: "x" }; });
+    const r = tsrunc(["check", "--bundle", b]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/MISSING\s+\/process\/capabilities: CAP_SYS_RESOURCE/);
+    expect(r.stdout).toMatch(/MISSING\s+\/linux\/intelRdt/);
+  });
+});
