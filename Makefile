@@ -8,7 +8,7 @@ BIN      := dist/tsrunc
 SRC      := $(shell find src -name '*.ts' -o -name '*.js') package.json Makefile
 TEST_ROOTFS := test/.rootfs
 
-.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance
+.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance bench
 
 all: build
 
@@ -67,3 +67,11 @@ CONFORMANCE_FLAGS ?=
 conformance: build
 	@command -v busybox >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static)
 	$(BUN) conformance/run.ts --runtime $(RUNTIME) $(CONFORMANCE_FLAGS)
+
+# tsrunc side by side with runc and crun (issue 9): medians and ratios to stdout and
+# bench/results/<date>.md; as root. make bench RUNTIMES="tsrunc runc" BENCH_ARGS="--n 50"
+RUNTIMES   ?= tsrunc runc crun
+BENCH_ARGS ?=
+
+bench: build
+	$(BUN) test/bench/run.ts --runtimes "$(RUNTIMES)" $(BENCH_ARGS)

@@ -16,13 +16,12 @@ import { engineIsForkSafe } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
-import { SyncReader, send } from "./sync";
+import { SyncReader, send, InitError } from "./sync";
 import { runStage1, type InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
 import { seccompLib } from "../sys/seccomp";
-import { initHookSync } from "./init";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -96,6 +95,13 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
   const created = step("create cgroups", () => createCgroups(cgDirs));
   undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
+  // a create killed from here on leaves a "creating" state that delete --force can clean up
+  const saved: SavedState = {
+    ociVersion: SPEC_VERSION, id: opts.id, pid: 0, bundle, rootfs, created: new Date().toISOString(), owner: "",
+    annotations: spec.annotations, initStartTime: 0, cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: created,
+    namespaces: nss.filter((n) => !n.path).map((n) => n.type), rootless: process.getuid?.() !== 0, hooks: spec.hooks, creating: true,
+  };
+  writeSaved(dir, saved);
   // limits go in before any process joins: a small memory limit must hold from the first page
   step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
   t.mark("cgroups");
@@ -151,29 +157,37 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       send(parentSock, { type: "mapped" });
     }
-    // sync 3: stage 1 reports PID 1's host pid and exits
-    const m = r.expect("pid", "start the container process", debug);
-    t.mark("init: namespaces and clone");
-    initPid = (m as { pid: number }).pid;
-    // PID 1 cannot exec before `start`, and `start` needs this create to have returned
-    if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
-    t.mark("join cgroups");
-    reap(sys, stage1);
-    // sync 4: before pivot_root the init stops for the runtime-namespace hooks (and learns its
-    // host pid, which the container-namespace hooks' state needs)
-    if (initHookSync(spec)) {
-      r.expect("hooks", "set up mounts", debug);
-      // config.md: when a createRuntime/createContainer/startContainer hook fails, the runtime
-      // stops the container and runs the poststop hooks
-      undo.splice(1, 0, () => { for (const w of runHooksContinuing("poststop", spec.hooks?.poststop, { ...state, status: "stopped" })) log.warn(w); });
-      const state = { ociVersion: SPEC_VERSION, id: opts.id, status: "creating", pid: initPid, bundle, annotations: spec.annotations };
-      runHooks("prestart", spec.hooks?.prestart, state);
-      runHooks("createRuntime", spec.hooks?.createRuntime, state);
-      send(parentSock, { type: "hooks-done", pid: initPid });
-      t.mark("prestart and createRuntime hooks");
+    // sync 3-5: stage 1 reports PID 1's host pid and exits; PID 1 may stop before pivot_root for
+    // the runtime-namespace hooks (it needs its host pid for their state), then reports ready.
+    // Both write to one socket, so under load "pid" can arrive after PID 1's own messages.
+    let ready = false, hooksAsked = false, hooksDone = false;
+    while (!initPid || !ready || (hooksAsked && !hooksDone)) {
+      const m = r.next();
+      if (!m) throw new Error("set up the container: the init process exited without a word");
+      if (m.type === "debug") debug(m.msg);
+      else if (m.type === "error") throw new InitError(m.message, m.errno);
+      else if (m.type === "pid") {
+        initPid = m.pid;
+        t.mark("init: namespaces and clone");
+        // PID 1 cannot exec before `start`, and `start` needs this create to have returned
+        if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
+        t.mark("join cgroups");
+        reap(sys, stage1);
+      } else if (m.type === "hooks") hooksAsked = true;
+      else if (m.type === "ready") ready = true;
+      else throw new Error(`set up the container: unexpected message ${JSON.stringify(m)}`);
+      if (hooksAsked && !hooksDone && initPid) {
+        const state = { ociVersion: SPEC_VERSION, id: opts.id, status: "creating", pid: initPid, bundle, annotations: spec.annotations };
+        // config.md: when a createRuntime/createContainer/startContainer hook fails, the runtime
+        // stops the container and runs the poststop hooks
+        undo.splice(1, 0, () => { for (const w of runHooksContinuing("poststop", spec.hooks?.poststop, { ...state, status: "stopped" })) log.warn(w); });
+        runHooks("prestart", spec.hooks?.prestart, state);
+        runHooks("createRuntime", spec.hooks?.createRuntime, state);
+        send(parentSock, { type: "hooks-done", pid: initPid });
+        hooksDone = true;
+        t.mark("prestart and createRuntime hooks");
+      }
     }
-    // sync 5: the container is set up and waits on exec.fifo
-    r.expect("ready", "set up the container", debug);
     t.mark("init ready");
     if (consoleParent >= 0) {
       const master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
@@ -193,12 +207,9 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
 
   // 5. state.json, then the pid file (clients read the pid file as "create succeeded")
   const stat = fs.readFileSync(`/proc/${initPid}/stat`, "latin1");
-  const saved: SavedState = {
-    ociVersion: SPEC_VERSION, id: opts.id, pid: initPid, bundle, rootfs, created: new Date().toISOString(),
-    owner: "", annotations: spec.annotations, initStartTime: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]),
-    cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: created, namespaces: nss.filter((n) => !n.path).map((n) => n.type),
-    rootless: process.getuid?.() !== 0, hooks: spec.hooks,
-  };
+  saved.pid = initPid;
+  saved.initStartTime = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  delete saved.creating;
   writeSaved(dir, saved);
   if (opts.pidFile) writePidFile(opts.pidFile, initPid);
   t.mark("state written");

@@ -19,6 +19,8 @@ export interface SavedState extends Omit<State, "status"> {
   /** the namespaces the container made, by type, for exec and the hooks of later issues */
   namespaces: string[];
   rootless: boolean;
+  /** set while `create` runs: a create that died leaves this, and delete --force cleans it up */
+  creating?: boolean;
   /** poststart and poststop run from later calls; createContainer/startContainer are the init's */
   hooks?: import("../spec/types").Hooks;
 }
@@ -78,6 +80,7 @@ export function initAlive(s: SavedState): boolean {
 export type Status = State["status"];
 
 export function statusOf(s: SavedState, dir: string): Status {
+  if (s.creating) return "creating";
   if (!initAlive(s)) return "stopped";
   if (fs.existsSync(fifoPath(dir))) return "created";
   if (isFrozen(s)) return "paused";

@@ -54,6 +54,30 @@ export function sweepCgroups(prefix: string): string[] {
   return found;
 }
 
+/** processes with a container id of this run in their argv (e.g. a runtime's forked child that
+ * hung before joining the container's cgroup): SIGKILLed. Returns their pids. */
+export function killStragglers(prefix: string, id?: string): number[] {
+  if (!prefix.startsWith("tsbench-")) throw new Error(`refusing to kill processes named ${prefix}*`);
+  const match = id ? (a: string) => a === id : (a: string) => a.startsWith(`${prefix}-`);
+  const killed: number[] = [];
+  for (const p of fs.readdirSync("/proc")) {
+    const pid = Number(p);
+    if (!pid || pid === process.pid || pid === process.ppid) continue;
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!argv.some(match)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    } catch {}
+  }
+  return killed;
+}
+
 /** containers the bench may have left in each runtime's state: deleted with --force */
 export function deleteContainers(runtimes: Runtime[], live: Map<string, Set<string>>, prefix: string): number {
   let n = 0;

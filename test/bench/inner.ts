@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { Options } from "./run";
 import {
   resolveRuntimes, prepareNamespace, makeRootfsAndBundles, buildFloor, bundlePath, runtimeVersion,
-  machineFacts, busyProcesses, cpuSnap, foreignCpu, isMountpoint, type Runtime,
+  machineFacts, busyProcesses, cpuSnap, foreignCpu, isMountpoint, clearFakeUnified, type Runtime,
 } from "./setup";
 import {
   sampleVersion, sampleRun, sampleLifecycle, sampleFirstByte, sampleCycle, sampleParallel, sampleMemory, sampleFloor,
@@ -12,8 +12,8 @@ import {
 } from "./measure";
 import { Results, median } from "./results";
 import { renderReport, writeReport, parseTimeline, type ReportInput } from "./report";
-import { deleteContainers, sweepCgroups, unmount } from "./cleanup";
-import { timed, setErrDir } from "./proc";
+import { deleteContainers, killStragglers, sweepCgroups, unmount } from "./cleanup";
+import { timed, setErrDir, setCallTimeout } from "./proc";
 
 let aborted = "";
 
@@ -42,6 +42,7 @@ async function phase(ctx: Ctx, runtimes: Runtime[], name: string, rounds: number
       await checkpoint();
     }
     after?.();
+    clearFakeUnified(ctx.prefix);
   }
 }
 
@@ -72,6 +73,7 @@ export async function inner(o: Options): Promise<number> {
     return 2;
   }
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as NodeJS.Signals[]) process.on(s, () => { aborted ||= s; });
+  setCallTimeout(o.callTimeoutS);
   const stateDir = path.join(o.work, "state");
   const runtimes = resolveRuntimes(o.runtimes, stateDir);
   const ctx: Ctx = { work: o.work, prefix: o.prefix, res: new Results(), live: new Map(runtimes.map((r) => [r.name, new Set<string>()])), execBroken: new Map(), record: false };
@@ -112,7 +114,7 @@ export async function inner(o: Options): Promise<number> {
     const busyAfter = busyProcesses(1000);
     const other = foreignCpu(snap0, snap1);
     const contention = [
-      `other processes used ${other.toFixed(2)} of ${navigator.hardwareConcurrency} CPUs on average during the measurements${other > 0.25 ? " (contended: read ratios with care)" : ""}`,
+      `other processes used ${other.toFixed(2)} of ${navigator.hardwareConcurrency} CPUs on average during the measurements${other > 0.25 ? " (contended: read ratios with care)" : " (quiet: the bench's own kernel work, e.g. namespace teardown, counts here too)"}`,
       ...[...new Set([...busyBefore, ...busyAfter].map((b) => b.replace(/^\d+% /, "")))].slice(0, 5).map((b) => `busy at start/end: ${b}`),
     ];
     const date = new Date().toISOString().slice(0, 10);
@@ -120,7 +122,8 @@ export async function inner(o: Options): Promise<number> {
       date, runtimes: runtimes.map((r) => r.name), n: o.n, memN: o.memN, warmup: o.warmup, res: ctx.res, facts, versions,
       floorFlags: floor?.flags ?? [], execBroken: ctx.execBroken, timeline, contention, notes, elapsedS: (performance.now() - t0) / 1000,
     });
-    console.log(report);
+    // the terminal gets the tables; the per-measurement spread is only in the file
+    console.log(report.replace(/<details>[\s\S]*<\/details>\n*/, ""));
     if (o.write) {
       writeReport(o.out, report);
       console.error(`bench: results written to ${path.relative(process.cwd(), o.out) || o.out}`);
@@ -133,6 +136,8 @@ export async function inner(o: Options): Promise<number> {
   } finally {
     const n = deleteContainers(runtimes, ctx.live, o.prefix);
     if (n) console.error(`bench: deleted ${n} leftover container(s)`);
+    const k = killStragglers(o.prefix);
+    if (k.length) console.error(`bench: killed ${k.length} leftover process(es) of the bench's containers: ${k.join(" ")}`);
     sweepCgroups(o.prefix);
     for (const m of [stateDir, "/sys/fs/cgroup/unified"]) if (isMountpoint(m)) unmount(m);
   }

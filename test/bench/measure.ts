@@ -2,9 +2,10 @@
 // runtime, so drift on the machine (load, page cache, cgroup churn) hits every runtime alike.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { timed, withRss, waitStopped, readPid, smapsRollup, firstLine, errSink, type Call } from "./proc";
+import { timed, withRss, waitStopped, readPid, smapsRollup, firstLine, errSink, timeoutOpts, hungMsg, type Call } from "./proc";
 import { bundlePath, type Runtime, type Workload } from "./setup";
 import { Results } from "./results";
+import { killStragglers } from "./cleanup";
 
 export interface Ctx {
   work: string;
@@ -31,8 +32,10 @@ function pidFile(ctx: Ctx, id: string): string {
   return path.join(ctx.work, "pids", id);
 }
 
+/** after a failure: delete --force, and kill what a hung call may have left outside the container */
 export function forceDelete(ctx: Ctx, rt: Runtime, id: string): void {
   const r = timed(cmd(rt, "delete", "--force", id));
+  killStragglers(ctx.prefix, id);
   if (r.ok || /not exist|does not exist|not found|no such/i.test(r.stderr)) ctx.live.get(rt.name)!.delete(id);
   try {
     fs.rmSync(pidFile(ctx, id), { force: true });
@@ -91,6 +94,7 @@ export function sampleLifecycle(ctx: Ctx, rt: Runtime): void {
     if (mem) {
       rec(ctx, "init-rss", rt, mem.rss);
       rec(ctx, "init-pss", rt, mem.pss);
+      rec(ctx, "init-anon", rt, mem.anon);
     } else ctx.res.fail("init-rss", rt.name, `no /proc/${pid}/smaps_rollup for the created container's pid`);
     if (!took(ctx, "start", rt, timed(cmd(rt, "start", id)))) return;
     if (!ctx.execBroken.has(rt.name)) {
@@ -120,17 +124,20 @@ export async function sampleFirstByte(ctx: Ctx, rt: Runtime): Promise<void> {
   const id = newId(ctx, rt, "echo");
   const crErr = errSink();
   const cr = Bun.spawn(cmd(rt, "create", "--bundle", bundlePath(ctx.work, rt, "echo"), "--pid-file", pidFile(ctx, id), id), {
-    stdin: "ignore", stdout: "pipe", stderr: crErr.fd,
+    stdin: "ignore", stdout: "pipe", stderr: crErr.fd, ...timeoutOpts,
   });
   const reader = cr.stdout.getReader();
   try {
     await cr.exited;
     const crText = crErr.text();
-    if (cr.exitCode !== 0) return void ctx.res.fail("firstbyte", rt.name, `create: exit ${cr.exitCode}: ${firstLine(crText)}`);
+    if (cr.exitCode !== 0) {
+      const why = cr.signalCode === "SIGKILL" ? hungMsg() : `exit ${cr.exitCode}: ${firstLine(crText)}`;
+      return void ctx.res.fail("firstbyte", rt.name, `create: ${why}`);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stErr = errSink();
     const t0 = performance.now();
-    const st = Bun.spawn(cmd(rt, "start", id), { stdin: "ignore", stdout: "ignore", stderr: stErr.fd });
+    const st = Bun.spawn(cmd(rt, "start", id), { stdin: "ignore", stdout: "ignore", stderr: stErr.fd, ...timeoutOpts });
     const first = await Promise.race([
       reader.read().then((r) => ({ t: performance.now(), r })),
       new Promise<null>((ok) => (timer = setTimeout(() => ok(null), 10_000))),
@@ -138,7 +145,7 @@ export async function sampleFirstByte(ctx: Ctx, rt: Runtime): Promise<void> {
     clearTimeout(timer);
     const code = await st.exited;
     const stText = stErr.text();
-    if (code !== 0) ctx.res.fail("firstbyte", rt.name, `start: exit ${code}: ${firstLine(stText)}`);
+    if (code !== 0) ctx.res.fail("firstbyte", rt.name, `start: ${st.signalCode === "SIGKILL" ? hungMsg() : `exit ${code}: ${firstLine(stText)}`}`);
     else if (!first || first.r.done) ctx.res.fail("firstbyte", rt.name, "no output within 10 s");
     else rec(ctx, "firstbyte", rt, first.t - t0);
     const pid = readPid(pidFile(ctx, id));
@@ -175,13 +182,13 @@ export function sampleCycle(ctx: Ctx, rt: Runtime): void {
 async function spawnAll(cmds: string[][]): Promise<{ ms: number; failed: string[] }> {
   const errs = cmds.map(() => errSink());
   const t0 = performance.now();
-  const ps = cmds.map((c, i) => Bun.spawn(c, { stdin: "ignore", stdout: "ignore", stderr: errs[i].fd }));
+  const ps = cmds.map((c, i) => Bun.spawn(c, { stdin: "ignore", stdout: "ignore", stderr: errs[i].fd, ...timeoutOpts }));
   const codes = await Promise.all(ps.map((p) => p.exited));
   const ms = performance.now() - t0;
   const failed: string[] = [];
   for (let i = 0; i < ps.length; i++) {
     const text = errs[i].text();
-    if (codes[i] !== 0) failed.push(`exit ${codes[i]}: ${firstLine(text)}`);
+    if (codes[i] !== 0) failed.push(ps[i].signalCode === "SIGKILL" ? hungMsg() : `exit ${codes[i]}: ${firstLine(text)}`);
   }
   return { ms, failed };
 }
@@ -199,9 +206,10 @@ export async function sampleParallel(ctx: Ctx, rt: Runtime): Promise<void> {
       rec(ctx, "par-rate", rt, (PARALLEL * 1000) / c.ms);
     }
     const d = await spawnAll(ids.map((id) => cmd(rt, "delete", "--force", id)));
-    if (d.failed.length) ctx.res.fail("par-delete", rt.name, `${d.failed.length}/${PARALLEL} failed, e.g. ${d.failed[0]}`);
-    else {
-      rec(ctx, "par-delete", rt, d.ms);
+    // after a failed create the deletes are only cleanup: timing them would compare unlike work
+    if (d.failed.length && !c.failed.length) ctx.res.fail("par-delete", rt.name, `${d.failed.length}/${PARALLEL} failed, e.g. ${d.failed[0]}`);
+    else if (!d.failed.length) {
+      if (!c.failed.length) rec(ctx, "par-delete", rt, d.ms);
       for (const id of ids) ctx.live.get(rt.name)!.delete(id);
     }
   } finally {

@@ -37,18 +37,26 @@ export function errSink(): { fd: number; text(): string } {
   };
 }
 
+/** no runtime call may hang the bench: killed after this long, and counted as failed */
+export const timeoutOpts = { timeout: 30_000, killSignal: "SIGKILL" as const };
+export function setCallTimeout(s: number): void {
+  timeoutOpts.timeout = s * 1000;
+}
+export const hungMsg = () => `hung: killed after ${timeoutOpts.timeout / 1000} s`;
+
 /** one call, timed from just before the spawn to the child's exit (Bun's posix_spawn + wait) */
 export function timed(cmd: string[], opts: { stdout?: "pipe" | "ignore" } = {}): Call {
   const err = errSink();
   const t0 = performance.now();
-  const r = Bun.spawnSync(cmd, { stdin: "ignore", stdout: opts.stdout ?? "ignore", stderr: err.fd });
+  const r = Bun.spawnSync(cmd, { stdin: "ignore", stdout: opts.stdout ?? "ignore", stderr: err.fd, ...timeoutOpts });
   const ms = performance.now() - t0;
+  const hung = r.exitedDueToTimeout ? `${hungMsg()}\n` : "";
   return {
     ms,
     ok: r.exitCode === 0,
     code: r.exitCode ?? -1,
     stdout: r.stdout ? r.stdout.toString() : "",
-    stderr: err.text(),
+    stderr: hung + err.text(),
   };
 }
 
@@ -109,12 +117,12 @@ export function readPid(file: string): number {
   }
 }
 
-/** Rss and Pss of a process, KiB, from /proc/<pid>/smaps_rollup */
-export function smapsRollup(pid: number): { rss: number; pss: number } | null {
+/** Rss, Pss and anonymous memory of a process, KiB, from /proc/<pid>/smaps_rollup */
+export function smapsRollup(pid: number): { rss: number; pss: number; anon: number } | null {
   try {
     const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
     const get = (k: string) => Number(t.match(new RegExp(`^${k}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
-    return { rss: get("Rss"), pss: get("Pss") };
+    return { rss: get("Rss"), pss: get("Pss"), anon: get("Anonymous") };
   } catch {
     return null;
   }
@@ -123,7 +131,7 @@ export function smapsRollup(pid: number): { rss: number; pss: number } | null {
 /** the first line of stderr, for failure notes */
 export function firstLine(s: string): string {
   const l = s.split("\n").map((x) => x.trim()).filter(Boolean);
-  const last = l.find((x) => /error|fail|not|unknown|invalid/i.test(x)) ?? l[0] ?? "";
+  const last = l.find((x) => /hung|error|fail|not|unknown|invalid/i.test(x)) ?? l[0] ?? "";
   return last.length > 200 ? last.slice(0, 200) + "…" : last;
 }
 

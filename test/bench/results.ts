@@ -37,6 +37,7 @@ export const MEM_METRICS: MetricDef[] = [
   { key: "rss-delete", label: "peak RSS delete", unit: "MiB" },
   { key: "init-rss", label: "waiting init RSS (create → start)", unit: "MiB" },
   { key: "init-pss", label: "waiting init PSS (create → start)", unit: "MiB" },
+  { key: "init-anon", label: "waiting init anonymous memory (create → start)", unit: "MiB" },
 ];
 
 export class Results {

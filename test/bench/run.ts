@@ -1,14 +1,17 @@
-// `make bench`: tsrunc side by side with runc and crun. See test/bench/README.md.
+// `make bench`: tsrunc side by side with runc and crun (issue 9), as root:
 //   bun test/bench/run.ts [--runtimes "tsrunc runc crun"] [--n 20] [--mem-n 10] [--warmup 1]
-//                         [--only version,run,...] [--out FILE | --no-write]
-// The outer process (host mount namespace) prepares, re-executes itself under `unshare -m` and
-// sweeps the host afterwards; the inner one measures.
+//                         [--only version,run,lifecycle,...] [--out FILE | --no-write] [--call-timeout 30]
+// --runtimes: `tsrunc` is this checkout's dist/tsrunc, other names are looked up on PATH, NAME=PATH
+// names a binary (only the name `tsrunc` gets the ratio columns). Medians go to stdout and, between
+// markers (so hand-written findings around them stay), to bench/results/<date>.md.
+// The outer process (host mount namespace) installs what is missing, re-executes itself under
+// `unshare -m` and sweeps the host afterwards; the inner one (inner.ts) measures.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensurePackages, resolveRuntimes, REPO } from "./setup";
 import { inner } from "./inner";
-import { sweepCgroups } from "./cleanup";
+import { killStragglers, sweepCgroups } from "./cleanup";
 
 export interface Options {
   runtimes: string;
@@ -24,18 +27,19 @@ export interface Options {
   inner: boolean;
   /** the outer process's mount namespace: the inner one refuses to touch mounts in it */
   hostMntNs: string;
+  callTimeoutS: number;
 }
 
 export const PHASES = ["version", "run", "lifecycle", "firstbyte", "cycle", "parallel", "memory", "timeline"];
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: bun test/bench/run.ts [--runtimes "tsrunc runc crun"] [--n N>=1] [--mem-n N] [--warmup N] [--only ${PHASES.join(",")}] [--out FILE | --no-write]`);
+  console.error(`bench: ${msg}\nusage: bun test/bench/run.ts [--runtimes "tsrunc runc crun"] [--n N>=1] [--mem-n N] [--warmup N] [--only ${PHASES.join(",")}] [--out FILE | --no-write] [--call-timeout S]`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const today = new Date().toISOString().slice(0, 10);
-  const o: Options = { runtimes: "tsrunc runc crun", n: 20, memN: -1, warmup: 1, only: PHASES, out: path.join(REPO, "bench/results", `${today}.md`), write: true, debugRuns: 5, work: "", prefix: "", inner: false, hostMntNs: "" };
+  const o: Options = { runtimes: "tsrunc runc crun", n: 20, memN: -1, warmup: 1, only: PHASES, out: path.join(REPO, "bench/results", `${today}.md`), write: true, debugRuns: 5, work: "", prefix: "", inner: false, hostMntNs: "", callTimeoutS: 30 };
   const num = (v: string | undefined, flag: string, min: number) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < min) usage(`${flag} needs an integer >= ${min}`);
@@ -57,6 +61,7 @@ function parseArgs(argv: string[]): Options {
       case "--work": o.work = val(); break;
       case "--prefix": o.prefix = val(); break;
       case "--host-mntns": o.hostMntNs = val(); break;
+      case "--call-timeout": o.callTimeoutS = num(val(), flag, 1); break;
       case "-h": case "--help": usage("tsrunc, runc and crun side by side");
       default: usage(`unknown argument ${argv[i]}`);
     }
@@ -69,7 +74,7 @@ function parseArgs(argv: string[]): Options {
 /** the options again, for the re-executed inner process */
 function innerArgs(o: Options): string[] {
   return ["--inner", "--work", o.work, "--prefix", o.prefix, "--host-mntns", fs.readlinkSync("/proc/self/ns/mnt"), "--runtimes", o.runtimes, "--n", String(o.n), "--mem-n", String(o.memN),
-    "--warmup", String(o.warmup), "--debug-runs", String(o.debugRuns), "--only", o.only.join(","), ...(o.write ? ["--out", o.out] : ["--no-write"])];
+    "--warmup", String(o.warmup), "--debug-runs", String(o.debugRuns), "--call-timeout", String(o.callTimeoutS), "--only", o.only.join(","), ...(o.write ? ["--out", o.out] : ["--no-write"])];
 }
 
 async function outer(o: Options): Promise<number> {
@@ -90,6 +95,8 @@ async function outer(o: Options): Promise<number> {
     });
     code = await child.exited;
   } finally {
+    const k = killStragglers(o.prefix);
+    if (k.length) console.error(`bench: killed ${k.length} leftover process(es): ${k.join(" ")}`);
     const left = sweepCgroups(o.prefix);
     if (left.length) console.error(`bench: removed ${left.length} leftover cgroup(s) on the host: ${left.slice(0, 3).join(" ")}`);
     fs.rmSync(o.work, { recursive: true, force: true });

@@ -102,6 +102,19 @@ export function makeRootfsAndBundles(work: string, runtimes: Runtime[]): string 
   return rootfs;
 }
 
+const FAKE_UNIFIED_SRC = "bench-unified";
+
+/**
+ * crun, seeing no cgroup2 there, still makes unified/<id>/cgroup.procs and cannot remove the
+ * directory again (on a tmpfs it is not empty): cleared after every round, or the tmpfs fills up.
+ */
+export function clearFakeUnified(prefix: string): void {
+  const uni = "/sys/fs/cgroup/unified";
+  const mi = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").find((l) => l.split(" ")[4] === uni);
+  if (!mi || !mi.includes(` - tmpfs ${FAKE_UNIFIED_SRC} `)) return;
+  for (const n of fs.readdirSync(uni)) if (n.startsWith(`${prefix}-`)) fs.rmSync(path.join(uni, n), { recursive: true, force: true });
+}
+
 export function isMountpoint(p: string): boolean {
   const mi = fs.readFileSync("/proc/self/mountinfo", "utf8");
   return mi.split("\n").some((l) => l.split(" ")[4] === p);
@@ -118,7 +131,7 @@ export function prepareNamespace(stateDir: string): string[] {
   const uni = "/sys/fs/cgroup/unified";
   if (isMountpoint(uni)) {
     must(["umount", uni]);
-    must(["mount", "-t", "tmpfs", "-o", "size=1m,mode=755", "bench-unified", uni]);
+    must(["mount", "-t", "tmpfs", "-o", "size=64m,nr_inodes=200k,mode=755", FAKE_UNIFIED_SRC, uni]);
     notes.push("the empty cgroup2 at /sys/fs/cgroup/unified is unmounted in the bench's mount namespace (crun refuses hybrid cgroups): every runtime sees cgroup v1 only");
   }
   fs.mkdirSync(stateDir, { recursive: true });
@@ -167,6 +180,15 @@ export function runtimeVersion(bin: string): string {
   return [lines[0], commit].filter(Boolean).join(", ");
 }
 
+/** the commit of this checkout, for which tsrunc was measured */
+function checkout(): string {
+  const git = (...a: string[]) => Bun.spawnSync(["git", "-C", REPO, ...a], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  const head = git("log", "-1", "--format=%h %s").stdout.toString().trim();
+  if (!head) return "?";
+  const dirty = git("status", "--porcelain", "--", "src", "schema", "package.json", "Makefile").stdout.toString().trim() !== "";
+  return `${head.length > 90 ? head.slice(0, 90) + "…" : head}${dirty ? " (+ uncommitted changes to src/, schema/, package.json or Makefile)" : ""}`;
+}
+
 export function machineFacts(): Record<string, string> {
   const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
   const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "?";
@@ -178,6 +200,7 @@ export function machineFacts(): Record<string, string> {
     cpus: `${navigator.hardwareConcurrency} × ${model}`,
     memory: mem ? `${(Number(mem) / 1048576).toFixed(1)} GiB` : "?",
     bun: `${Bun.version} (${process.execPath.replace(REPO + "/", "")})`,
+    checkout: checkout(),
   };
 }
 

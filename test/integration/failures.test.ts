@@ -1,7 +1,7 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, newId, bundle, ROOT, cleanup } from "./helpers";
+import { tsrunc, newId, bundle, ROOT, TSRUNC, cleanup } from "./helpers";
 
 afterEach(cleanup);
 
@@ -76,4 +76,18 @@ describe("failed creates leave nothing behind", () => {
   test("an unsupported field is refused by name, never ignored", () => {
     expectFailure(newId("netdev"), bundle(["true"], (c) => { c.linux.netDevices = { dummy0: { name: "eth1" } }; }), "/linux/netDevices", "not supported");
   });
+});
+
+test("a create that was killed midway leaves a 'creating' state that delete --force cleans up", async () => {
+  const id = newId("killedcreate");
+  const b = bundle(["true"], (c) => { c.hooks = { createRuntime: [{ path: "/bin/sleep", args: ["sleep", "30"] }] }; });
+  const p = Bun.spawn(["setsid", TSRUNC, "--root", ROOT, "create", "-b", b, id], { stdio: ["ignore", "ignore", "ignore"] });
+  const end = Date.now() + 5000;
+  while (!fs.existsSync(path.join(ROOT, id, "state.json")) && Date.now() < end) Bun.sleepSync(10);
+  Bun.sleepSync(200);
+  expect(JSON.parse(tsrunc(["state", id]).stdout).status).toBe("creating");
+  process.kill(-p.pid, "SIGKILL"); // the whole session: create, its init and the hook
+  await p.exited;
+  expect(tsrunc(["delete", "--force", id]).code).toBe(0);
+  expect(traces(id)).toEqual([]);
 });
