@@ -21,6 +21,7 @@ import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
 import { seccompLib } from "../sys/seccomp";
+import { setCpuAffinity } from "../linux/sched";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
 import { proxyTerminal } from "./console-proxy";
@@ -127,6 +128,7 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
   try {
     sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: see init.ts
     new SyncReader(sock).expect("go", "wait for the cgroups");
+    setCpuAffinity(sys, opts.process.execCPUAffinity?.initial, "initial");
     if (consoleSock >= 0) {
       // in the container's mount namespace now: /dev/ptmx is the container's devpts
       const pty = openPty(sys, opts.process.consoleSize);
@@ -137,6 +139,7 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
     }
     const env = opts.process.env ?? [];
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
+    setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
     loadSeccompLate(opts.process, opts.seccomp, () => {});
     sys.execve(exe, opts.process.args!, env);
   } catch (e) {

@@ -21,6 +21,7 @@ import { runHooksInInit, type HookState } from "../linux/hooks";
 import { openPty, bindConsole, becomeTerminalSession } from "../linux/terminal";
 import { setPersonality } from "../linux/personality";
 import { setMemoryPolicy } from "../linux/mempolicy";
+import { setCpuAffinity } from "../linux/sched";
 
 export interface InitPlan {
   spec: Spec;
@@ -90,6 +91,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     const nss = spec.linux?.namespaces ?? [];
     const inUserNs = newNamespace(nss, "user") || nss.some((n) => n.type === "user" && n.path);
     sys.umask(0);
+    setCpuAffinity(sys, spec.process?.execCPUAffinity?.initial, "initial");
     // the parent's death must not leave a half-made container behind before exec
     sys.prctl(PR.SET_PDEATHSIG, 9);
     // CVE-2019-5736: until execve this process is the tsrunc executable; non-dumpable, its
@@ -163,6 +165,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
       fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);
       sys.exit(1);
     }
+    setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
     loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
     sys.execve(exe, proc.args!, plan.env);

@@ -8,7 +8,6 @@ const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],
   ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
-  ["/process/execCPUAffinity", (s) => s.process?.execCPUAffinity, "process.execCPUAffinity is not supported yet"],
   ["/linux/netDevices", (s) => nonEmpty(s.linux?.netDevices), "linux.netDevices is not supported yet"],
 ];
 

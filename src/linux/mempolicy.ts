@@ -1,23 +1,15 @@
 // linux.memoryPolicy (set_mempolicy(2)): the NUMA policy PID 1 and its children allocate with.
 import type { Sys } from "../sys";
 import { step } from "../errors";
+import { parseIdList } from "./sched";
 
 const MODES: Record<string, number> = {
   MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
 };
 const FLAGS: Record<string, number> = { MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15 };
 
-/** "0-2,5" → node list */
 export function parseNodes(s: string): number[] {
-  const out: number[] = [];
-  for (const part of s.split(",").map((x) => x.trim()).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new Error(`/linux/memoryPolicy/nodes: ${JSON.stringify(s)} is not a node list like "0-2,5"`);
-    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
-    if (b < a || b > 1023) throw new Error(`/linux/memoryPolicy/nodes: bad range ${JSON.stringify(part)}`);
-    for (let n = a; n <= b; n++) out.push(n);
-  }
-  return out;
+  return parseIdList(s, "/linux/memoryPolicy/nodes");
 }
 
 export function mempolicyArgs(p: { mode: string; nodes?: string; flags?: string[] }): { mode: number; mask: Buffer | null; maxnode: number } {

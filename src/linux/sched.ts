@@ -42,6 +42,34 @@ export function setScheduler(sys: Sys, s: Scheduler): void {
   step(`set scheduler ${s.policy}`, () => sys.schedSetattr(0, schedAttr(s)));
 }
 
+/** "0-2,5" → [0, 1, 2, 5] (cpu and NUMA node lists, as the kernel writes them) */
+export function parseIdList(s: string, pointer: string): number[] {
+  const out: number[] = [];
+  for (const part of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`${pointer}: ${JSON.stringify(s)} is not a list like "0-2,5"`);
+    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a || b > 1023) throw new Error(`${pointer}: bad range ${JSON.stringify(part)}`);
+    for (let n = a; n <= b; n++) out.push(n);
+  }
+  return out;
+}
+
+/** a cpu_set_t-shaped bitmask for sched_setaffinity(2) */
+export function cpuMask(list: string, pointer: string): Buffer {
+  const cpus = parseIdList(list, pointer);
+  if (!cpus.length) throw new Error(`${pointer}: empty CPU list`);
+  const mask = Buffer.alloc(128); // CPU_SETSIZE 1024 bits
+  for (const c of cpus) mask[c >> 3] |= 1 << (c & 7);
+  return mask;
+}
+
+/** process.execCPUAffinity: `initial` while the runtime sets the process up, `final` from execve on */
+export function setCpuAffinity(sys: Sys, list: string | undefined, which: "initial" | "final"): void {
+  if (!list) return;
+  step(`set ${which} CPU affinity ${list}`, () => sys.schedSetaffinity(0, cpuMask(list, `/process/execCPUAffinity/${which}`)));
+}
+
 const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
 
 /** ioprio value: class << 13 | level (IOPRIO_PRIO_VALUE) */

@@ -64,6 +64,7 @@ export interface Sys {
   /** sched_setattr(2) with a struct sched_attr buffer */
   schedSetattr(pid: number, attr: Buffer): void;
   setMempolicy(mode: number, nodemask: Buffer | null, maxnode: number): void;
+  schedSetaffinity(pid: number, mask: Buffer): void;
   /** recvmsg of one fd sent with SCM_RIGHTS */
   recvFd(sock: number): { fd: number; data: string };
   ioctl(fd: number, request: number, arg: Buffer): void;

@@ -63,6 +63,7 @@ export function createLibcSys(): Sys {
     dup2: f("int dup2(int, int)"),
     setsid: f("int setsid()"),
     personality: f("int personality(unsigned long)"),
+    sched_setaffinity: f("int sched_setaffinity(int, size_t, void *)"),
     connect: f("int connect(int, void *, uint32)"),
     sendmsg: f("long sendmsg(int, const tsrunc_msghdr *, int)"),
     recvmsg: f("long recvmsg(int, tsrunc_msghdr *, int)"),
@@ -165,6 +166,7 @@ export function createLibcSys(): Sys {
       const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: 0, replace_bpf_fd: 0 };
       check(c.syscall(SYS_bpf, "int", BPF_PROG_DETACH, "tsrunc_bpf_attach *", attr, "uint32", 20), "bpf", "(BPF_PROG_DETACH)");
     },
+    schedSetaffinity: (pid, mask) => void check(c.sched_setaffinity(pid, mask.length, mask), "sched_setaffinity"),
     personality(p) {
       if (c.personality(p) === -1) throw new SysError("personality", errno(), `0x${p.toString(16)}`);
     },

@@ -44,3 +44,11 @@ describe("check", () => {
     expect(r.stdout).toMatch(/MISSING\s+\/linux\/intelRdt/);
   });
 });
+
+test("execCPUAffinity: final is the affinity from execve on (exec too)", () => {
+  const id = newId("affinity");
+  const pid = runDetached(id, bundle(["sleep", "30"], (c) => { c.process.execCPUAffinity = { initial: "0-1", final: "1" }; }));
+  expect(statusField(pid, "Cpus_allowed_list")).toBe("1");
+  const e = tsrunc(["exec", id, "grep", "Cpus_allowed_list", "/proc/self/status"]);
+  expect(e.stdout).toMatch(/Cpus_allowed_list:\s+1\n/);
+});
