@@ -22,6 +22,8 @@ import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
 import { seccompLib } from "../sys/seccomp";
+import { usesNotify, type SeccompSpec } from "../linux/seccomp";
+import { sendSeccompListener } from "./seccomp-listener";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -115,7 +117,8 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
   const [parentSock, childSock] = sys.socketpair();
   // the pty master travels on its own socket: SCM_RIGHTS data read by the line reader would be lost
-  const [consoleParent, consoleChild] = spec.process?.terminal ? sys.socketpair() : [-1, -1];
+  const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
+  const [consoleParent, consoleChild] = spec.process?.terminal || notify ? sys.socketpair() : [-1, -1];
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
@@ -189,12 +192,20 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
       }
     }
     t.mark("init ready");
-    if (consoleParent >= 0) {
+    if (spec.process?.terminal) {
       const master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
       if (opts.consoleSocket) {
         try { sendToConsoleSocket(sys, opts.consoleSocket, master); } finally { sys.close(master); }
       } else {
         consoleMaster = master;
+      }
+    }
+    if (notify) {
+      const fd = step("receive the seccomp notify fd", () => sys.recvFd(consoleParent).fd);
+      try {
+        sendSeccompListener(sys, spec, opts.id, bundle, initPid, fd);
+      } finally {
+        sys.close(fd);
       }
     }
   } catch (e) {

@@ -19,7 +19,7 @@ import { engineIsForkSafe } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
-import type { SeccompSpec } from "../linux/seccomp";
+import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { seccompLib } from "../sys/seccomp";
 import { setCpuAffinity } from "../linux/sched";
 import { waitForwardingSignals } from "./run";
@@ -69,6 +69,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   const [parentSock, childSock] = sys.socketpair();
   const [consoleParent, consoleChild] = terminal ? sys.socketpair() : [-1, -1];
   if (!engineIsForkSafe()) throw new Error("exec: the engine was started without the fork-safe options (see src/linux/engine.ts)");
+  if (usesNotify(opts.seccomp)) throw new UsageError("exec: the container's seccomp filter uses SCMP_ACT_NOTIFY, which exec does not support yet");
   if (opts.seccomp) seccompLib(); // dlopen before fork, as in create
   Bun.gc(true);
   const stage1 = step("fork", () => forkSingleThreaded(sys));

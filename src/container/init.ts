@@ -41,7 +41,7 @@ export interface InitPlan {
   keyringName: string | null;
   debug: boolean;
   id: string;
-  /** socket for the pty master (SCM_RIGHTS), -1 without process.terminal */
+  /** socket for the pty master and the seccomp notify fd (SCM_RIGHTS), -1 when neither is used */
   consoleSock: number;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
   lockFd: number;
@@ -131,7 +131,6 @@ function runStage2(sys: Sys, plan: InitPlan): never {
       const pty = openPty(sys, proc.consoleSize);
       step("send the pty master", () => sys.sendFd(plan.consoleSock, pty.master, "console"));
       sys.close(pty.master);
-      sys.close(plan.consoleSock);
       bindConsole(sys, pty.slave);
       slave = pty.slave;
     }
@@ -150,7 +149,10 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
     if (slave >= 0) becomeTerminalSession(sys, slave);
     const seccomp = spec.linux?.seccomp as SeccompSpec | undefined;
-    const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }), seccomp);
+    const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }), seccomp, (fd) => {
+      step("send the seccomp notify fd", () => sys.sendFd(plan.consoleSock, fd, "seccomp"));
+      sys.close(fd);
+    });
 
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
     mark(plan, "stage 2 process attributes");

@@ -9,19 +9,19 @@ import { step } from "../errors";
 import { applyRlimits } from "../linux/rlimits";
 import { dropBoundingSet, applyCapabilities, lastCap } from "../linux/capabilities";
 import { setUser } from "../linux/user";
-import { loadFilter, type SeccompSpec } from "../linux/seccomp";
+import { loadFilter, usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { setScheduler, setIoPriority, type Scheduler } from "../linux/sched";
 import { seccompLib } from "../sys/seccomp";
 import { findExecutable, isExecutableFile, cloexecAllExcept, clearCloexec } from "../linux/process";
 
 /** Applies `proc` to the calling process; returns the executable to execve. */
-export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void, seccomp?: SeccompSpec): string {
+export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds: number, warn: (w: string) => void, seccomp?: SeccompSpec, onNotifyFd?: (fd: number) => void): string {
   applyRlimits(sys, proc.rlimits ?? []);
   // real-time scheduling and I/O classes need CAP_SYS_NICE / CAP_SYS_ADMIN: before the drop
   if (proc.scheduler) setScheduler(sys, proc.scheduler as unknown as Scheduler);
   if (proc.ioPriority) setIoPriority(sys, proc.ioPriority);
   // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: now, before the caps go
-  if (seccomp && !proc.noNewPrivileges) loadSeccomp(seccomp, warn);
+  if (seccomp && !proc.noNewPrivileges) loadSeccomp(seccomp, warn, onNotifyFd);
   const caps = proc.capabilities ?? {};
   const last = lastCap();
   dropBoundingSet(sys, caps, last);
@@ -46,17 +46,23 @@ export function applyProcess(sys: Sys, proc: Process, env: string[], preserveFds
   cloexecAllExcept(sys, keep);
   for (const fd of [0, 1, 2, ...keep]) { try { clearCloexec(sys, fd); } catch { /* not open */ } }
   sys.umask(proc.user.umask ?? 0o022);
+  // a notify filter must be in place while `create` still runs, to hand its fd to the listener
+  if (seccomp && proc.noNewPrivileges && usesNotify(seccomp)) loadSeccomp(seccomp, warn, onNotifyFd);
   return exe;
 }
 
 /** with no_new_privs: as late as possible, right before execve, so the profile cannot block our setup */
 export function loadSeccompLate(proc: Process, seccomp: SeccompSpec | undefined, warn: (w: string) => void): void {
-  if (seccomp && proc.noNewPrivileges) loadSeccomp(seccomp, warn);
+  if (seccomp && proc.noNewPrivileges && !usesNotify(seccomp)) loadSeccomp(seccomp, warn);
 }
 
-function loadSeccomp(seccomp: SeccompSpec, warn: (w: string) => void): void {
-  const skipped = step("load the seccomp filter", () => loadFilter(seccompLib(), seccomp));
+function loadSeccomp(seccomp: SeccompSpec, warn: (w: string) => void, onNotifyFd?: (fd: number) => void): void {
+  const { skipped, notifyFd } = step("load the seccomp filter", () => loadFilter(seccompLib(), seccomp));
   if (skipped.length) warn(`seccomp: syscalls unknown to this kernel/libseccomp, skipped: ${skipped.join(", ")}`);
+  if (notifyFd >= 0) {
+    if (!onNotifyFd) throw new Error("seccomp: SCMP_ACT_NOTIFY needs a listener, which this path does not have");
+    onNotifyFd(notifyFd);
+  }
 }
 
 function setgroupsAllowed(): boolean {

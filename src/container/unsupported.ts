@@ -1,15 +1,23 @@
 // Fields the runtime-spec defines that this build of tsrunc does not apply yet. Each is refused
 // with an error naming the field, never ignored: a container that silently lacks its seccomp
 // filter or memory limit is worse than one that does not start.
+import * as fs from "node:fs";
 import type { Spec } from "../spec/types";
 
 const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
-  ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, "AppArmor profiles are not supported yet"],
-  ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, "SELinux labels are not supported yet"],
-  ["/linux/mountLabel", (s) => s.linux?.mountLabel, "SELinux mount labels are not supported yet"],
+  ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, lsmWhy("apparmor", "AppArmor profiles")],
+  ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, lsmWhy("selinux", "SELinux labels")],
+  ["/linux/mountLabel", (s) => s.linux?.mountLabel, lsmWhy("selinux", "SELinux mount labels")],
   ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
   ["/linux/netDevices", (s) => nonEmpty(s.linux?.netDevices), "linux.netDevices is not supported yet"],
 ];
+
+/** the host may simply not have the LSM (this machine has neither): say that first */
+function lsmWhy(lsm: string, what: string): string {
+  let active = "";
+  try { active = fs.readFileSync("/sys/kernel/security/lsm", "utf8"); } catch { /* securityfs not mounted */ }
+  return active.split(",").includes(lsm) ? `${what} are not supported by tsrunc yet` : `${what} need the ${lsm === "apparmor" ? "AppArmor" : "SELinux"} LSM, which is not enabled on this host`;
+}
 
 function nonEmpty(o: object | undefined): object | undefined {
   return o && Object.keys(o).length ? o : undefined;

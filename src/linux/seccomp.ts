@@ -29,7 +29,7 @@ export function actionValue(action: string, errnoRet: number | undefined, where:
     case "SCMP_ACT_TRACE": return (0x7ff00000 | ((errnoRet ?? EPERM) & 0xffff)) >>> 0;
     case "SCMP_ACT_LOG": return 0x7ffc0000;
     case "SCMP_ACT_ALLOW": return 0x7fff0000;
-    case "SCMP_ACT_NOTIFY": throw new Error(`${where}: SCMP_ACT_NOTIFY is not supported yet`);
+    case "SCMP_ACT_NOTIFY": return 0x7fc00000;
     default: throw new Error(`${where}: unknown action ${JSON.stringify(action)}`);
   }
 }
@@ -55,15 +55,23 @@ export function ruleArgSets(args: NonNullable<SeccompSpec["syscalls"]>[number]["
 
 export interface BuildResult { ctx: bigint; skipped: string[] }
 
-/** Builds and loads the filter into the calling thread; returns the skipped syscall names. */
-export function loadFilter(sc: Seccomp, spec: SeccompSpec): string[] {
+export function usesNotify(spec: SeccompSpec | undefined): boolean {
+  return !!spec?.syscalls?.some((r) => r.action === "SCMP_ACT_NOTIFY");
+}
+
+/**
+ * Builds and loads the filter into the calling thread; returns the skipped syscall names and,
+ * with SCMP_ACT_NOTIFY rules, the notification fd for the listener.
+ */
+export function loadFilter(sc: Seccomp, spec: SeccompSpec): { skipped: string[]; notifyFd: number } {
+  if (usesNotify(spec) && !spec.listenerPath) throw new Error("/linux/seccomp/listenerPath: is required when a rule uses SCMP_ACT_NOTIFY");
   const { ctx, skipped } = buildFilter(sc, spec);
   try {
     sc.load(ctx);
+    return { skipped, notifyFd: usesNotify(spec) ? sc.notifyFd(ctx) : -1 };
   } finally {
     sc.release(ctx);
   }
-  return skipped;
 }
 
 /** Builds the filter in libseccomp; unknown syscall names are skipped (runc logs them). */

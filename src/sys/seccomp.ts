@@ -14,6 +14,8 @@ export interface Seccomp {
   ruleAdd(ctx: bigint, action: number, syscall: number, args: ArgCmp[]): void;
   attrSet(ctx: bigint, attr: number, value: number): void;
   load(ctx: bigint): void;
+  /** the user-notification fd of a loaded filter with SCMP_ACT_NOTIFY rules */
+  notifyFd(ctx: bigint): number;
 }
 
 let lib: Seccomp | undefined;
@@ -38,6 +40,7 @@ export function seccompLib(): Seccomp {
     ruleAddArray: f("int seccomp_rule_add_array(uint64, uint32, int, uint32, void *)"),
     attrSet: f("int seccomp_attr_set(uint64, int, uint32)"),
     load: f("int seccomp_load(uint64)"),
+    notifyFd: f("int seccomp_notify_fd(uint64)"),
   };
   const check = (r: number, what: string) => { if (r < 0) throw new SysError(what, -r); };
   lib = {
@@ -67,6 +70,11 @@ export function seccompLib(): Seccomp {
     },
     attrSet: (ctx, attr, v) => check(c.attrSet(ctx, attr, v), "seccomp_attr_set"),
     load: (ctx) => check(c.load(ctx), "seccomp_load"),
+    notifyFd(ctx) {
+      const fd = c.notifyFd(ctx);
+      check(fd, "seccomp_notify_fd");
+      return fd;
+    },
   };
   return lib;
 }

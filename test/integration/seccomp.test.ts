@@ -39,3 +39,43 @@ describe("seccomp", () => {
     }
   });
 });
+
+test("SCMP_ACT_NOTIFY: the notify fd and the container process state reach listenerPath", async () => {
+  const fs = await import("node:fs");
+  const path = await import("node:path");
+  const id = newId("notify");
+  const b = bundle(["sh", "-c", "sleep 0.5; mkdir /tmp/x; echo after-mkdir"], (c) => {
+    c.mounts.push({ destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+    c.linux.seccomp = {
+      defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", listenerMetadata: "meta-42",
+      syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY" }],
+    };
+  });
+  const sock = path.join(b, "notify.sock"), out = path.join(b, "state.json"), script = path.join(b, "listener.py");
+  const c = JSON.parse(fs.readFileSync(path.join(b, "config.json"), "utf8"));
+  c.linux.seccomp.listenerPath = sock;
+  fs.writeFileSync(path.join(b, "config.json"), JSON.stringify(c));
+  // a minimal seccomp agent: take the fd and the state, then close the fd (notified calls get ENOSYS)
+  fs.writeFileSync(script, `
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); srv.bind(sys.argv[1]); srv.listen(1)
+conn, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+open(sys.argv[2], "wb").write(msg)
+os.close(fds[0])
+`);
+  const agent = Bun.spawn(["python3", script, sock, out], { stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    const end = Date.now() + 5000;
+    while (!fs.existsSync(sock) && Date.now() < end) Bun.sleepSync(10);
+    const r = tsrunc(["run", "-b", b, id]);
+    await agent.exited;
+    const st = JSON.parse(fs.readFileSync(out, "utf8"));
+    expect(st).toMatchObject({ fds: ["seccompFd"], metadata: "meta-42", state: { id, status: "creating", bundle: b } });
+    expect(st.pid).toBeGreaterThan(1);
+    expect(r.stderr + r.stdout).toContain("Function not implemented"); // ENOSYS once the agent is gone
+    expect(r.stdout).toContain("after-mkdir");
+  } finally {
+    agent.kill();
+  }
+});

@@ -13,6 +13,7 @@ class FakeSeccomp implements Seccomp {
   ruleAdd(ctx: bigint, action: number, nr: number, args: ArgCmp[]) { this.calls.push(["rule", action, nr, args]); }
   attrSet(ctx: bigint, attr: number, v: number) { this.calls.push(["attr", attr, v]); }
   load(ctx: bigint) { this.calls.push(["load", ctx]); }
+  notifyFd(ctx: bigint) { this.calls.push(["notifyFd", ctx]); return 9; }
 }
 
 describe("seccomp translation", () => {
@@ -26,7 +27,7 @@ describe("seccomp translation", () => {
     expect(actionValue("SCMP_ACT_ERRNO", 38, "x")).toBe(0x50026);
     expect(actionValue("SCMP_ACT_TRACE", 7, "x")).toBe(0x7ff00007);
     expect(actionValue("SCMP_ACT_LOG", undefined, "x")).toBe(0x7ffc0000);
-    expect(() => actionValue("SCMP_ACT_NOTIFY", undefined, "/linux/seccomp/syscalls/3")).toThrow("/linux/seccomp/syscalls/3: SCMP_ACT_NOTIFY is not supported yet");
+    expect(actionValue("SCMP_ACT_NOTIFY", undefined, "x")).toBe(0x7fc00000);
     expect(() => actionValue("SCMP_ACT_BOGUS", undefined, "/x")).toThrow('unknown action "SCMP_ACT_BOGUS"');
   });
 
