@@ -111,6 +111,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
 
 function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: number, consoleSock: number, opts: ExecOptions): never {
   try {
+    sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: before entering the container's namespaces (see init.ts)
     joins.forEach((t, i) => step(`join the container's ${t} namespace`, () => {
       if (t === "user" || t === "mount") assertSingleThreaded("setns");
       sys.setns(nsFds[i], NS_FLAG[t]);
@@ -127,7 +128,6 @@ function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: num
 
 function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptions): never {
   try {
-    sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: see init.ts
     new SyncReader(sock).expect("go", "wait for the cgroups");
     setCpuAffinity(sys, opts.process.execCPUAffinity?.initial, "initial");
     if (consoleSock >= 0) {

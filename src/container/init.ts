@@ -50,6 +50,10 @@ export interface InitPlan {
 /** Stage 1: enter and create namespaces, then clone the container's PID 1 as our sibling. */
 export function runStage1(sys: Sys, plan: InitPlan): never {
   try {
+    // CVE-2019-5736: this process and its clone are the tsrunc executable until execve; keep their
+    // /proc/<pid>/exe and memory from the container's processes from the first instruction
+    // (the flag is inherited by the clone; execve resets it for the container's program)
+    sys.prctl(PR.SET_DUMPABLE, 0);
     mark(plan, "stage 1 running");
     sys.close(plan.lockFd);
     const r = new SyncReader(plan.syncFd);
@@ -94,9 +98,6 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     setCpuAffinity(sys, spec.process?.execCPUAffinity?.initial, "initial");
     // the parent's death must not leave a half-made container behind before exec
     sys.prctl(PR.SET_PDEATHSIG, 9);
-    // CVE-2019-5736: until execve this process is the tsrunc executable; non-dumpable, its
-    // /proc/<pid>/exe and memory stay closed to the container's processes (execve resets it)
-    sys.prctl(PR.SET_DUMPABLE, 0);
 
     // 1. rootfs and mounts (runc's prepareRootfs order)
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
