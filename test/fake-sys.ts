@@ -212,6 +212,8 @@ export class FakeSys implements Sys {
   ioctlInt(fd: number, request: number, arg: number): number { this.record("ioctlInt", [fd, request, arg]); return request === 0x5441 ? this.fd() : 0; }
   setsid(): number { this.record("setsid", []); return 1; }
   personality(p: number): void { this.record("personality", [p]); }
+  openTree(dirfd: number, path: string, flags: number): number { this.record("openTree", [dirfd, path, flags]); return this.fd(); }
+  moveMount(fromFd: number, toPath: string): void { this.record("moveMount", [fromFd, toPath]); }
   schedSetaffinity(pid: number, mask: Buffer): void { this.record("schedSetaffinity", [pid, mask]); }
   bpfProgLoad(progType: number, insns: Buffer, license: string): number { this.record("bpfProgLoad", [progType, insns, license]); return this.fd(); }
   bpfProgQuery(targetFd: number, attachType: number): number[] { this.record("bpfProgQuery", [targetFd, attachType]); return []; }

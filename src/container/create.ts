@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
-import type { Spec } from "../spec/types";
+import type { Spec, Mount } from "../spec/types";
 import { ConfigError, UsageError, StepError, step } from "../errors";
 import { loadSpec } from "../spec/load";
 import { validateId } from "../spec/validate";
@@ -24,6 +24,7 @@ import { sendToConsoleSocket } from "../linux/terminal";
 import { seccompLib } from "../sys/seccomp";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { sendSeccompListener } from "./seccomp-listener";
+import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -117,6 +118,12 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
   const [parentSock, childSock] = sys.socketpair();
   // the pty master travels on its own socket: SCM_RIGHTS data read by the line reader would be lost
+  // idmapped mounts: the mapping's user namespaces are made here, by the privileged runtime
+  const idmapFds = new Map<Mount, number>();
+  for (const m of (spec.mounts ?? []).filter(isIdmapped)) {
+    const fd = userNamespaceFd(sys, m.uidMappings ?? spec.linux?.uidMappings ?? [], m.gidMappings ?? spec.linux?.gidMappings ?? []);
+    idmapFds.set(m, fd); // closed once the init has its copies (finally below)
+  }
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
   const [consoleParent, consoleChild] = spec.process?.terminal || notify ? sys.socketpair() : [-1, -1];
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
@@ -124,7 +131,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
-    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id, consoleSock: consoleChild,
+    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id, consoleSock: consoleChild, idmapFds,
   };
 
   // 4. fork the init side
@@ -213,6 +220,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   } finally {
     sys.close(parentSock);
     sys.close(fifoFd);
+    for (const fd of idmapFds.values()) sys.close(fd);
     if (consoleParent >= 0) sys.close(consoleParent);
   }
 

@@ -3,7 +3,7 @@
 // failures to the parent as one "error" message, never on the container's stdio.
 import * as fs from "node:fs";
 import { PR, O, type Sys } from "../sys";
-import type { Spec } from "../spec/types";
+import type { Spec, Mount } from "../spec/types";
 import { step, errnoOf } from "../errors";
 import { send, SyncReader } from "./sync";
 import { joinNamespaces, unshareUser, unshareOthers, unshareFlags, setHostname, newNamespace } from "../linux/namespaces";
@@ -41,6 +41,8 @@ export interface InitPlan {
   keyringName: string | null;
   debug: boolean;
   id: string;
+  /** user namespace fds of the idmapped mounts (linux/idmapped.ts) */
+  idmapFds: Map<Mount, number>;
   /** socket for the pty master and the seccomp notify fd (SCM_RIGHTS), -1 when neither is used */
   consoleSock: number;
   /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
@@ -102,7 +104,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     // 1. rootfs and mounts (runc's prepareRootfs order)
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
-    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: plan.cgroupMountDirs, inUserNs }, spec.mounts ?? []);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: plan.cgroupMountDirs, inUserNs, idmapFds: plan.idmapFds }, spec.mounts ?? []);
     if (plan.setupDev) {
       createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
       createDevSymlinks(sys, rootFd);

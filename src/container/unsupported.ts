@@ -3,6 +3,8 @@
 // filter or memory limit is worse than one that does not start.
 import * as fs from "node:fs";
 import type { Spec } from "../spec/types";
+import { isIdmapped } from "../linux/idmapped";
+import { isBind } from "../linux/mountopts";
 
 const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, lsmWhy("apparmor", "AppArmor profiles")],
@@ -28,7 +30,7 @@ export function unsupportedFields(spec: Spec): string[] {
   const out: string[] = [];
   for (const [ptr, get, why] of LATER) if (get(spec) !== undefined && get(spec) !== false) out.push(`${ptr}: ${why}`);
   (spec.mounts ?? []).forEach((m, i) => {
-    if (m.uidMappings || m.gidMappings) out.push(`/mounts/${i}: idmapped mounts are not supported yet`);
+    if (isIdmapped(m) && !isBind(m)) out.push(`/mounts/${i}: idmapped mounts must be bind mounts`);
   });
   return out;
 }

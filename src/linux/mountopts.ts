@@ -47,7 +47,9 @@ const REC_ATTR: Record<string, [set: boolean, attr: number]> = {
   rnoatime: [true, MOUNT_ATTR.NOATIME], rstrictatime: [true, MOUNT_ATTR.STRICTATIME], rrelatime: [true, MOUNT_ATTR.RELATIME],
 };
 
-const UNSUPPORTED = new Set(["idmap", "ridmap", "tmpcopyup"]);
+const UNSUPPORTED = new Set(["tmpcopyup"]);
+/** handled by linux/idmapped.ts, not mount(2) flags or data */
+const IDMAP = new Set(["idmap", "ridmap"]);
 
 export function parseMountOptions(options: string[] | undefined): ParsedMountOptions {
   const r: ParsedMountOptions = { flags: 0, clearFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: [], unsupported: [] };
@@ -65,6 +67,8 @@ export function parseMountOptions(options: string[] | undefined): ParsedMountOpt
         r.recAttrSet = (r.recAttrSet & ~MOUNT_ATTR._ATIME) | attr;
         r.recAttrClr |= MOUNT_ATTR._ATIME;
       } else if (set) { r.recAttrSet |= attr; r.recAttrClr &= ~attr; } else { r.recAttrClr |= attr; r.recAttrSet &= ~attr; }
+    } else if (IDMAP.has(o)) {
+      continue;
     } else if (UNSUPPORTED.has(o)) {
       r.unsupported.push(o);
     } else {
@@ -79,4 +83,4 @@ export function isBind(m: { type?: string; options?: string[] }): boolean {
 }
 
 /** every option name parseMountOptions applies, for `tsrunc features` */
-export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(REC_ATTR)].sort();
+export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(REC_ATTR), ...IDMAP].sort();

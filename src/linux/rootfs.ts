@@ -7,6 +7,7 @@ import type { Mount } from "../spec/types";
 import { step, SysError, StepError } from "../errors";
 import { parseMountOptions, isBind } from "./mountopts";
 import { ensureInRoot, fdPath, lookupInRoot } from "./fsroot";
+import { mountIdmapped } from "./idmapped";
 
 const PROPAGATION_FLAGS: Record<string, number> = {
   private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
@@ -21,6 +22,8 @@ export interface MountContext {
   /** the container's cgroup directories on the host, for a "cgroup" mount */
   cgroupDirs: { name: string; dir: string }[];
   inUserNs: boolean;
+  /** user namespace fds carrying the id mapping of each idmapped mount (made by the parent) */
+  idmapFds?: Map<Mount, number>;
 }
 
 /**
@@ -69,7 +72,6 @@ function mountOne(ctx: MountContext, m: Mount): void {
   const { sys } = ctx;
   const o = parseMountOptions(m.options);
   if (o.unsupported.length) throw new Error(`option ${o.unsupported.join(",")} is not supported yet`);
-  if (m.uidMappings || m.gidMappings) throw new Error("idmapped mounts (uidMappings/gidMappings) are not supported yet");
   if (m.type === "cgroup" && !isBind(m)) return mountCgroup(ctx, m, o.flags);
   const bind = isBind(m);
   let source = m.source ?? "";
@@ -79,7 +81,9 @@ function mountOne(ctx: MountContext, m: Mount): void {
     try { st = fs.statSync(source); } catch { throw new Error(`bind source ${JSON.stringify(source)} does not exist`); }
     const fd = ensureInRoot(sys, ctx.rootFd, m.destination, st.isDirectory() ? "dir" : "file");
     try {
-      sys.mount(source, fdPath(fd), null, MS.BIND | (o.flags & MS.REC), null);
+      const usernsFd = ctx.idmapFds?.get(m);
+      if (usernsFd !== undefined) mountIdmapped(sys, source, fdPath(fd), usernsFd, (o.flags & MS.REC) !== 0 || !!m.options?.includes("ridmap"));
+      else sys.mount(source, fdPath(fd), null, MS.BIND | (o.flags & MS.REC), null);
     } finally { sys.close(fd); }
     setMountAttrs(ctx, m.destination, o.flags, o.clearFlags, false);
   } else {

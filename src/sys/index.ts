@@ -27,6 +27,10 @@ export interface Sys {
   umount2(target: string, flags: number): void;
   pivotRoot(newRoot: string, putOld: string): void;
   mountSetattr(dirfd: number, path: string, flags: number, attr: MountSetattr): void;
+  /** open_tree(2): a detached copy of the mount at path (OPEN_TREE_CLONE) */
+  openTree(dirfd: number, path: string, flags: number): number;
+  /** move_mount(2) of a detached tree fd onto a path */
+  moveMount(fromFd: number, toPath: string): void;
   chdir(path: string): void;
   fchdir(fd: number): void;
   chroot(path: string): void;

@@ -10,6 +10,7 @@ const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/kof
 const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
+const SYS_open_tree = 428, SYS_move_mount = 429;
 const SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
@@ -115,6 +116,8 @@ export function createLibcSys(): Sys {
       b.writeBigUInt64LE(BigInt(a.propagation), 16); b.writeBigUInt64LE(BigInt(a.usernsFd), 24);
       check(c.syscall(SYS_mount_setattr, "int", dirfd, "const char *", path, "unsigned int", flags, "void *", b, "size_t", 32), "mount_setattr", q(path));
     },
+    openTree: (dirfd, path, flags) => check(c.syscall(SYS_open_tree, "int", dirfd, "const char *", path, "unsigned int", flags), "open_tree", q(path)),
+    moveMount: (fromFd, to) => void check(c.syscall(SYS_move_mount, "int", fromFd, "const char *", "", "int", -100, "const char *", to, "unsigned int", 0x4 | 0x10 /* MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS: to may be a /proc/self/fd link */), "move_mount", q(to)),
     chdir: (p) => void check(c.chdir(p), "chdir", q(p)),
     fchdir: (fd) => void check(c.fchdir(fd), "fchdir", String(fd)),
     chroot: (p) => void check(c.chroot(p), "chroot", q(p)),
