@@ -25,6 +25,7 @@ import { seccompLib } from "../sys/seccomp";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { sendSeccompListener } from "./seccomp-listener";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
+import { moveNetDevices } from "../linux/netdev";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -182,6 +183,8 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
         if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
         t.mark("join cgroups");
+        // its network namespace exists now (stage 1 made it before the clone)
+        if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);
         reap(sys, stage1);
       } else if (m.type === "hooks") hooksAsked = true;
       else if (m.type === "ready") ready = true;

@@ -11,7 +11,6 @@ const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, lsmWhy("selinux", "SELinux labels")],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, lsmWhy("selinux", "SELinux mount labels")],
   ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
-  ["/linux/netDevices", (s) => nonEmpty(s.linux?.netDevices), "linux.netDevices is not supported yet"],
 ];
 
 /** the host may simply not have the LSM (this machine has neither): say that first */
@@ -19,10 +18,6 @@ function lsmWhy(lsm: string, what: string): string {
   let active = "";
   try { active = fs.readFileSync("/sys/kernel/security/lsm", "utf8"); } catch { /* securityfs not mounted */ }
   return active.split(",").includes(lsm) ? `${what} are not supported by tsrunc yet` : `${what} need the ${lsm === "apparmor" ? "AppArmor" : "SELinux"} LSM, which is not enabled on this host`;
-}
-
-function nonEmpty(o: object | undefined): object | undefined {
-  return o && Object.keys(o).length ? o : undefined;
 }
 
 

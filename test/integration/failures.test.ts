@@ -74,7 +74,7 @@ describe("failed creates leave nothing behind", () => {
   });
 
   test("an unsupported field is refused by name, never ignored", () => {
-    expectFailure(newId("netdev"), bundle(["true"], (c) => { c.linux.netDevices = { dummy0: { name: "eth1" } }; }), "/linux/netDevices", "not supported");
+    expectFailure(newId("rdt"), bundle(["true"], (c) => { c.linux.intelRdt = { closID: "guaranteed" }; }), "/linux/intelRdt", "not supported on this host");
   });
 });
 

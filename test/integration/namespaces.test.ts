@@ -98,3 +98,24 @@ describe("namespaces", () => {
     expect(fs.existsSync(path.join(ROOT, id))).toBe(false);
   });
 });
+
+test("linux.netDevices moves a host interface into the container's network namespace, renamed", () => {
+  const host = `tsrt${process.pid % 10000}a`, peer = `tsrt${process.pid % 10000}b`;
+  expect(Bun.spawnSync(["ip", "link", "add", host, "type", "veth", "peer", "name", peer]).exitCode).toBe(0);
+  try {
+    const id = newId("netdev");
+    const pid = runDetached(id, bundle(["sleep", "30"], (c) => { c.linux.netDevices = { [host]: { name: "eth7" } }; }));
+    expect(fs.existsSync(`/sys/class/net/${host}`)).toBe(false);
+    const r = tsrunc(["exec", id, "ls", "/sys/class/net"]);
+    expect(r.stdout.split(/\s+/)).toContain("eth7");
+    expect(fs.readlinkSync(`/proc/${pid}/ns/net`)).not.toBe(fs.readlinkSync("/proc/self/ns/net"));
+  } finally {
+    Bun.spawnSync(["ip", "link", "del", peer]); // deleting one end of a veth pair deletes both
+  }
+});
+
+test("linux.netDevices with an interface the host does not have fails create by name", () => {
+  const r = tsrunc(["create", "-b", bundle(["true"], (c) => { c.linux.netDevices = { "no-such-if0": { name: "eth1" } }; }), newId("nonetdev")]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("no-such-if0");
+});
