@@ -10,7 +10,7 @@ const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, lsmWhy("apparmor", "AppArmor profiles")],
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, lsmWhy("selinux", "SELinux labels")],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, lsmWhy("selinux", "SELinux mount labels")],
-  ["/linux/intelRdt", (s) => s.linux?.intelRdt, "linux.intelRdt is not supported on this host"],
+  ["/linux/intelRdt", (s) => s.linux?.intelRdt, fs.existsSync("/sys/fs/resctrl/info") ? "linux.intelRdt is not supported by tsrunc yet" : "linux.intelRdt is not supported on this host (resctrl is not mounted)"],
 ];
 
 /** the host may simply not have the LSM (this machine has neither): say that first */
