@@ -6,7 +6,7 @@ import { UsageError, SysError, step } from "../errors";
 import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, ociState, listIds, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { removeCgroups, cgroupPids } from "../linux/cgroups";
+import { removeCgroups, allPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
 
@@ -73,6 +73,15 @@ export function hookState(saved: SavedState, status: string): HookState {
   return { ociVersion: saved.ociVersion, id: saved.id, status, pid: status === "stopped" ? undefined : saved.pid, bundle: saved.bundle, annotations: saved.annotations };
 }
 
+/** every pid of a cgroup and its sub-cgroups (runc's GetAllPids); none once it is gone */
+export function pidsIn(dir: string): number[] {
+  try {
+    return allPids(dir);
+  } catch {
+    return [];
+  }
+}
+
 export function parseSignal(s: string | undefined): number {
   if (s === undefined || s === "") return SIGNALS.SIGTERM;
   if (/^\d+$/.test(s)) {
@@ -91,7 +100,7 @@ export function killContainer(sys: Sys, root: string, id: string, signal: number
   const status = statusOf(saved, dir);
   if (all) {
     // every process of the container's cgroup; also works when init is gone but children live on
-    const pids = new Set(saved.cgroupDirs.flatMap((d) => cgroupPids(d)));
+    const pids = new Set(saved.cgroupDirs.flatMap(pidsIn));
     for (const pid of pids) { try { sys.kill(pid, signal); } catch { /* exited meanwhile */ } }
     if (pids.size || status !== "stopped") return;
   }
@@ -122,7 +131,7 @@ function killAndWait(sys: Sys, saved: SavedState): void {
   for (const d of saved.cgroupDirs) {
     if (d.includes("/freezer")) { try { fs.writeFileSync(path.join(d, "freezer.state"), "THAWED"); } catch { /* not frozen */ } }
   }
-  const pids = new Set([saved.pid, ...saved.cgroupDirs.flatMap((d) => cgroupPids(d))]);
+  const pids = new Set([saved.pid, ...saved.cgroupDirs.flatMap(pidsIn)]);
   for (const pid of pids) {
     try { if (pid === saved.pid ? initAlive(saved) : true) sys.kill(pid, SIGNALS.SIGKILL); } catch { /* exited */ }
   }

@@ -1,12 +1,12 @@
 // `ps`: the container's processes, from its cgroup (the only complete list: a process that
 // double-forked away from PID 1 is still in it).
 import { spawnSync } from "node:child_process";
-import { cgroupPids } from "../linux/cgroups";
+import { pidsIn } from "./lifecycle";
 import type { SavedState } from "../state/state";
 
 export function containerPids(saved: SavedState): number[] {
   const pids = new Set<number>();
-  for (const d of saved.cgroupDirs) for (const p of cgroupPids(d)) pids.add(p);
+  for (const d of saved.cgroupDirs) for (const p of pidsIn(d)) pids.add(p); // sub-cgroups too (runc GetAllPids)
   return [...pids].sort((a, b) => a - b);
 }
 
