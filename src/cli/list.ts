@@ -16,7 +16,7 @@ export function table(rows: string[][]): string {
 }
 
 export async function handler(a: GlobalArgs & { format: string; quiet: boolean }): Promise<void> {
-  const { listContainers } = await import("../container/lifecycle");
+  const { listContainers } = await import("../container/query");
   const list = listContainers(a.root);
   if (a.quiet) { print(list.map((c) => c.id + "\n").join("")); return; }
   if (a.format === "json") { print((list.length ? JSON.stringify(list) : "null") + "\n"); return; }

@@ -9,7 +9,7 @@ export const flags: Flags = {
 };
 export async function handler(a: GlobalArgs & { id: string; format: string; "ps-args"?: string[] }): Promise<void> {
   const { containerPids, psTable } = await import("../container/ps");
-  const { readContainer } = await import("../container/lifecycle");
+  const { readContainer } = await import("../container/query");
   const pids = containerPids(readContainer(a.root, a.id));
   print(a.format === "json" ? JSON.stringify(pids) + "\n" : psTable(pids, a["ps-args"] ?? []));
 }

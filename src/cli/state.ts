@@ -4,6 +4,6 @@ import { print } from "./output";
 export const command = "state <id>";
 export const describe = "print the container's state as JSON";
 export async function handler(a: GlobalArgs & { id: string }): Promise<void> {
-  const { containerState } = await import("../container/lifecycle");
+  const { containerState } = await import("../container/query");
   print(JSON.stringify(containerState(a.root, a.id), null, 2) + "\n");
 }

@@ -4,7 +4,8 @@ import type { Resources } from "../spec/types";
 import { UsageError } from "../errors";
 import { driverFor, statsEvent, type CgroupDriver } from "../linux/cgroups";
 import { statusOf, stateDir, initAlive, type SavedState } from "../state/state";
-import { withContainer, readContainer } from "./lifecycle";
+import { withContainer } from "./lifecycle";
+import { readContainer } from "./query";
 
 export function driverOf(saved: SavedState): CgroupDriver {
   if (!saved.cgroups?.length) throw new UsageError(`container ${saved.id} has no cgroups recorded (created by an older tsrunc?)`);

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { O, SIGNALS, ESRCH, type Sys } from "../sys";
 import { UsageError, SysError, step } from "../errors";
 import { log } from "../log";
-import { readSaved, stateDir, fifoPath, statusOf, initAlive, ociState, listIds, type SavedState } from "../state/state";
+import { readSaved, stateDir, fifoPath, statusOf, initAlive, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { removeCgroups, allPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
@@ -148,25 +148,5 @@ function destroy(saved: SavedState, dir: string): void {
   for (const w of runHooksContinuing("poststop", saved.hooks?.poststop, hookState(saved, "stopped"))) log.warn(w);
 }
 
-/** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
-export function readContainer(root: string, id: string): SavedState {
-  if (validateId(id)) throw new UsageError("container does not exist");
-  if (!fs.existsSync(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
-  return readSaved(root, id);
-}
 
-export function containerState(root: string, id: string): ReturnType<typeof ociState> {
-  return ociState(readContainer(root, id), stateDir(root, id));
-}
-
-export function listContainers(root: string): ReturnType<typeof ociState>[] {
-  const out: ReturnType<typeof ociState>[] = [];
-  for (const id of listIds(root)) {
-    try {
-      out.push(ociState(readSaved(root, id), stateDir(root, id)));
-    } catch {
-      // a container being created or deleted right now has no readable state: skip it like runc
-    }
-  }
-  return out;
-}
+export { readContainer, containerState, listContainers } from "./query";
