@@ -12,13 +12,8 @@ export function check(dir: string, r: Resources, io: CgroupIO = fsIO): Unsupport
   return [new UnsupportedResource(`/linux/resources/cpu/${field}`, `needs the cpuset controller, not enabled for ${dir} (see cgroup.subtree_control of its parent)`)];
 }
 
-export function apply(dir: string, r: Resources, io: CgroupIO = fsIO): void {
-  const c = r.cpu;
-  if (!c) return;
-  const f = new CgroupFiles(dir, io);
-  if (isSet(c.cpus) && c.cpus !== "") f.write("cpuset.cpus", c.cpus);
-  if (isSet(c.mems) && c.mems !== "") f.write("cpuset.mems", c.mems);
-}
+// the files and their rules are the same in both versions
+export { apply } from "../v1/cpuset";
 
 /** v2 has no cpuset flag files; the effective lists are what the tasks get */
 export function stats(dir: string, s: RuncStats, io: CgroupIO = fsIO): void {
