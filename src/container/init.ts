@@ -173,7 +173,13 @@ function runStage2(sys: Sys, plan: InitPlan): never {
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
     loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
-    sys.execve(exe, proc.args!, plan.env);
+    try {
+      sys.execve(exe, proc.args!, plan.env);
+    } catch (e) {
+      // `start` has returned by now: the container's stderr is the only place left to say why
+      try { fs.writeSync(2, `tsrunc: exec ${JSON.stringify(proc.args![0])}: ${e instanceof Error ? e.message : e}\n`); } catch { /* no stderr */ }
+      sys.exit(127);
+    }
   } catch (e) {
     fail(sys, plan.syncFd, e);
   }

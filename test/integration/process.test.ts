@@ -1,6 +1,6 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
-import { tsrunc, newId, bundle, runDetached, procFile, statusField, cleanup } from "./helpers";
+import { tsrunc, newId, bundle, runDetached, procFile, statusField, rootfsCopy, cleanup } from "./helpers";
 
 afterEach(cleanup);
 
@@ -106,5 +106,21 @@ describe("CVE-2024-21626", () => {
     } finally {
       fs.closeSync(dirFd);
     }
+  });
+});
+
+describe("CVE-2019-5736", () => {
+  // The 2019 attack: the container's entrypoint re-executes the runtime binary, whose file it can
+  // then reopen for writing. On this kernel the interpreter /proc/self/exe is refused (ENOENT, for
+  // runc too); the test keeps watch in case that changes. tsrunc's own defence is not complete yet:
+  // the init and exec stages are non-dumpable, which stops a container without CAP_SYS_PTRACE
+  // from opening their /proc/<pid>/exe.
+  test("an entrypoint that re-executes the runtime (#!/proc/self/exe) does not run tsrunc in the container", () => {
+    const rootfs = rootfsCopy();
+    fs.writeFileSync(`${rootfs}/entry`, "#!/proc/self/exe --version\n", { mode: 0o755 });
+    const r = tsrunc(["run", "-b", bundle(["/entry"], (c) => { c.root = { path: rootfs, readonly: false }; }), newId("selfexe")]);
+    expect(r.stdout).not.toContain("tsrunc version");
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain('exec "/entry"');
   });
 });
