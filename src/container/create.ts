@@ -103,7 +103,7 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   const saved: SavedState = {
     ociVersion: SPEC_VERSION, id: opts.id, pid: 0, bundle, rootfs, created: new Date().toISOString(), owner: "",
     annotations: spec.annotations, initStartTime: 0, cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: created,
-    namespaces: nss.filter((n) => !n.path).map((n) => n.type), rootless: process.getuid?.() !== 0, hooks: spec.hooks, creating: true,
+    namespaces: nss.filter((n) => !n.path).map((n) => n.type), rootless: process.getuid?.() !== 0, hooks: spec.hooks, creating: true, netDevices: spec.linux?.netDevices,
   };
   writeSaved(dir, saved);
   // limits go in before any process joins: a small memory limit must hold from the first page

@@ -9,6 +9,7 @@ import { lockDir } from "../state/lock";
 import { removeCgroups, allPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
+import { moveNetDevicesBack } from "../linux/netdev";
 
 export interface Opened { saved: SavedState; dir: string; lockFd: number }
 
@@ -128,6 +129,7 @@ export function deleteContainer(sys: Sys, root: string, id: string, force: boole
 
 /** SIGKILL every process of the container (thawing a frozen cgroup first) and wait until init is gone. */
 function killAndWait(sys: Sys, saved: SavedState): void {
+  if (saved.netDevices && initAlive(saved)) for (const e of moveNetDevicesBack(sys, saved.netDevices, saved.pid)) log.warn(e);
   for (const d of saved.cgroupDirs) {
     if (d.includes("/freezer")) { try { fs.writeFileSync(path.join(d, "freezer.state"), "THAWED"); } catch { /* not frozen */ } }
   }

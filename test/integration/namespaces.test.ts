@@ -109,6 +109,9 @@ test("linux.netDevices moves a host interface into the container's network names
     const r = tsrunc(["exec", id, "ls", "/sys/class/net"]);
     expect(r.stdout.split(/\s+/)).toContain("eth7");
     expect(fs.readlinkSync(`/proc/${pid}/ns/net`)).not.toBe(fs.readlinkSync("/proc/self/ns/net"));
+    // delete moves it back under its host name while the container's netns still exists
+    ok(["delete", "--force", id]);
+    expect(fs.existsSync(`/sys/class/net/${host}`)).toBe(true);
   } finally {
     Bun.spawnSync(["ip", "link", "del", peer]); // deleting one end of a veth pair deletes both
   }

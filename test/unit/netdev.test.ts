@@ -11,3 +11,9 @@ test("RTM_NEWLINK moving ifindex 7 to pid 4242 as eth1: header, ifinfomsg, NET_N
   expect(m.toString("latin1", 44, 48)).toBe("eth1");
   expect(m.length % 4).toBe(0);
 });
+
+test("moving back by netns fd uses IFLA_NET_NS_FD (28) instead of IFLA_NET_NS_PID", () => {
+  const m = moveLinkMessage(3, 17, "veth0", 1, true);
+  expect([m.readUInt16LE(34), m.readUInt32LE(36)]).toEqual([28, 17]);
+  expect(m.toString("latin1", 44, 49)).toBe("veth0");
+});
