@@ -26,6 +26,7 @@ import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { sendSeccompListener } from "./seccomp-listener";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { moveNetDevices } from "../linux/netdev";
+import { applyIntelRdt, removeIntelRdt, type IntelRdt } from "../linux/intelrdt";
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -185,6 +186,10 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
         t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
         if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);
+        if (spec.linux?.intelRdt) {
+          saved.intelRdtDirs = applyIntelRdt(spec.linux.intelRdt as IntelRdt, opts.id, initPid);
+          undo.push(() => { removeIntelRdt(saved.intelRdtDirs ?? []); });
+        }
         reap(sys, stage1);
       } else if (m.type === "hooks") hooksAsked = true;
       else if (m.type === "ready") ready = true;

@@ -4,6 +4,7 @@ import { CAP_NAMES } from "../linux/capabilities";
 import { hostHierarchies } from "../linux/cgroups";
 import { NS_PROC_NAME } from "../linux/namespaces";
 import { MOUNT_OPTION_NAMES } from "../linux/mountopts";
+import { resctrlMounted } from "../linux/intelrdt";
 
 export function features(): Record<string, unknown> {
   const hier = hostHierarchies();
@@ -26,7 +27,7 @@ export function features(): Record<string, unknown> {
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      intelRdt: { enabled: resctrlMounted(), schemata: resctrlMounted(), monitoring: resctrlMounted() },
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },
       memoryPolicy: {

@@ -10,6 +10,7 @@ import { removeCgroups, allPids } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
 import { moveNetDevicesBack } from "../linux/netdev";
+import { removeIntelRdt } from "../linux/intelrdt";
 
 export interface Opened { saved: SavedState; dir: string; lockFd: number }
 
@@ -144,7 +145,7 @@ function killAndWait(sys: Sys, saved: SavedState): void {
 }
 
 function destroy(saved: SavedState, dir: string): void {
-  const errors = removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]);
+  const errors = [...removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]), ...removeIntelRdt(saved.intelRdtDirs ?? [])];
   fs.rmSync(dir, { recursive: true, force: true });
   if (errors.length) log.warn(errors.join("; "));
   for (const w of runHooksContinuing("poststop", saved.hooks?.poststop, hookState(saved, "stopped"))) log.warn(w);

@@ -5,12 +5,13 @@ import * as fs from "node:fs";
 import type { Spec } from "../spec/types";
 import { isIdmapped } from "../linux/idmapped";
 import { isBind } from "../linux/mountopts";
+import { resctrlMounted } from "../linux/intelrdt";
 
 const LATER: [pointer: string, get: (s: Spec) => unknown, why: string][] = [
   ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, lsmWhy("apparmor", "AppArmor profiles")],
   ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, lsmWhy("selinux", "SELinux labels")],
   ["/linux/mountLabel", (s) => s.linux?.mountLabel, lsmWhy("selinux", "SELinux mount labels")],
-  ["/linux/intelRdt", (s) => s.linux?.intelRdt, fs.existsSync("/sys/fs/resctrl/info") ? "linux.intelRdt is not supported by tsrunc yet" : "linux.intelRdt is not supported on this host (resctrl is not mounted)"],
+  ["/linux/intelRdt", (s) => (resctrlMounted() ? undefined : s.linux?.intelRdt), "linux.intelRdt is not supported on this host (resctrl is not mounted at /sys/fs/resctrl)"],
 ];
 
 /** the host may simply not have the LSM (this machine has neither): say that first */

@@ -19,6 +19,8 @@ export interface SavedState extends Omit<State, "status"> {
   /** the namespaces the container made, by type, for exec and the hooks of later issues */
   namespaces: string[];
   rootless: boolean;
+  /** resctrl groups this container created (linux.intelRdt) */
+  intelRdtDirs?: string[];
   /** linux.netDevices, moved back to the host on delete */
   netDevices?: Record<string, { name?: string }>;
   /** set while `create` runs: a create that died leaves this, and delete --force cleans it up */
