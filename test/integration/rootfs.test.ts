@@ -119,7 +119,7 @@ test("idmapped bind mounts: an id on disk (containerID) is presented as hostID t
   try {
     fs.writeFileSync(path.join(src, "f"), "x");
     fs.chmodSync(src, 0o755); // files owned by 0 on disk
-    const r = tsrunc(["run", "-b", bundle(["sh", "-c", "ls -ln /idmapped /plain"], (c) => {
+    const r = tsrunc(["run", "-b", bundle(["sh", "-c", "ls -ln /idmapped /plain; grep ' /idmapped ' /proc/self/mountinfo"], (c) => {
       c.mounts.push({ destination: "/idmapped", type: "bind", source: src, options: ["rbind"], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
       c.mounts.push({ destination: "/plain", type: "bind", source: src, options: ["rbind"] });
     }), newId("idmap")]);
@@ -127,6 +127,7 @@ test("idmapped bind mounts: an id on disk (containerID) is presented as hostID t
     const [idm, plain] = r.stdout.split("/plain:");
     expect(idm).toMatch(/-rw\S*\s+1 1000\s+1000\s+1 .* f/);
     expect(plain).toMatch(/-rw\S*\s+1 0\s+0\s+1 .* f/);
+    expect(plain).toMatch(/ \/idmapped \S*idmapped/); // mountinfo marks the mount as idmapped
   } finally {
     fs.rmSync(src, { recursive: true, force: true });
   }

@@ -7,6 +7,8 @@ describe("runtime-spec 1.3 process and linux fields", () => {
   test("personality LINUX32 makes uname -m report a 32-bit machine", () => {
     const r = tsrunc(["run", "-b", bundle(["uname", "-m"], (c) => { c.linux.personality = { domain: "LINUX32" }; }), newId("pers")]);
     expect(r.stdout.trim()).toMatch(/^i[3-6]86$/);
+    const pid = runDetached(newId("pers-host"), bundle(["sleep", "30"], (c) => { c.linux.personality = { domain: "LINUX32" }; }));
+    expect(procFile(pid, "personality").trim()).toBe("00000008"); // PER_LINUX32, read from the host
     expect(tsrunc(["run", "-b", bundle(["uname", "-m"]), newId("pers64")]).stdout.trim()).toBe("x86_64");
   });
 
@@ -20,6 +22,7 @@ describe("runtime-spec 1.3 process and linux fields", () => {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     expect(fields[16]).toBe("7"); // nice
     expect(fields[38]).toBe("3"); // policy: SCHED_BATCH
+    expect(Bun.spawnSync(["ionice", "-p", String(pid)]).stdout.toString().trim()).toBe("best-effort: prio 6");
     expect(procFile(pid, "numa_maps").split("\n")[0]).toContain("bind:0");
     expect(statusField(pid, "Mems_allowed_list")).toBeTruthy();
   });
