@@ -7,6 +7,7 @@ import { NS_PROC_NAME } from "../linux/namespaces";
 import { hostFacts } from "./host";
 import { unsupportedFields } from "./unsupported";
 import type { Spec } from "../spec/types";
+import { seccompLib } from "../sys/seccomp";
 
 export interface CheckLine { status: "OK" | "MISSING" | "WARN"; what: string; affects: string }
 
@@ -27,8 +28,9 @@ export function hostReport(): CheckLine[] {
   const lsm = read("/sys/kernel/security/lsm");
   add(lsm.includes("apparmor"), `AppArmor (LSMs: ${lsm || "unknown"})`, "process.apparmorProfile", true);
   add(lsm.includes("selinux"), "SELinux", "process.selinuxLabel, linux.mountLabel", true);
-  const seccomp = ["/lib/x86_64-linux-gnu/libseccomp.so.2", "/usr/lib/x86_64-linux-gnu/libseccomp.so.2"].some((p) => fs.existsSync(p));
-  add(seccomp, "libseccomp2", "linux.seccomp");
+  let libseccomp = "";
+  try { libseccomp = seccompLib().version(); } catch { /* not installed */ }
+  add(!!libseccomp && /Seccomp:/.test(read("/proc/self/status")), `seccomp filters (kernel) and libseccomp ${libseccomp || "missing"}`, "linux.seccomp");
   const bnd = BigInt("0x" + (/CapBnd:\s*([0-9a-f]+)/.exec(read("/proc/self/status"))?.[1] ?? "0"));
   const lacking = CAP_NAMES.filter((_, i) => !(bnd & (1n << BigInt(i))));
   add(lacking.length === 0, `capability bounding set${lacking.length ? ` lacks ${lacking.join(", ")}` : " is full"}`, "process.capabilities asking for those fail with EPERM", true);
