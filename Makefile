@@ -8,7 +8,7 @@ BIN      := dist/tsrunc
 SRC      := $(shell find src -name '*.ts' -o -name '*.js') package.json Makefile
 TEST_ROOTFS := test/.rootfs
 
-.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance bench
+.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance bench test-clients
 
 all: build
 
@@ -75,3 +75,8 @@ BENCH_ARGS ?=
 
 bench: build
 	$(BUN) test/bench/run.ts --runtimes "$(RUNTIMES)" $(BENCH_ARGS)
+
+# Real clients driving tsrunc (issue 7), each in a private mount namespace. podman so far.
+test-clients: build rootfs
+	@command -v podman >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman)
+	test/clients/podman.sh $(BIN) $(TEST_ROOTFS)
