@@ -23,6 +23,7 @@ cleanup() {
   for t in $(ctr_ task ls -q 2>/dev/null); do ctr_ task kill -s KILL "$t" >/dev/null 2>&1 || true; sleep 0.2; ctr_ task delete "$t" >/dev/null 2>&1 || true; done
   for c in $(ctr_ container ls -q 2>/dev/null); do ctr_ container delete "$c" >/dev/null 2>&1 || true; done
   kill "$CPID" 2>/dev/null || true; wait "$CPID" 2>/dev/null || true
+  awk -v w="$W" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
   rm -rf "$W"
 }
 trap cleanup EXIT

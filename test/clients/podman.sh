@@ -9,7 +9,13 @@ fi
 T=$(readlink -f "$1"); ROOTFS=$(readlink -f "$2")
 W=$(mktemp -d /tmp/tsrunc-clients.XXXXXX)
 mount -t tmpfs tmpfs /run
-cleanup() { podman_ rm -af -t 0 >/dev/null 2>&1 || true; find /sys/fs/cgroup -depth -type d -path '*libpod*' -exec rmdir {} + 2>/dev/null || true; rm -rf "$W"; }
+cleanup() {
+  podman_ rm -af -t 0 >/dev/null 2>&1 || true
+  find /sys/fs/cgroup -depth -type d -path '*libpod*' -exec rmdir {} + 2>/dev/null || true
+  # podman's storage mounts (overlay) live in this private namespace: detach them, then remove
+  awk -v w="$W" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+  rm -rf "$W"
+}
 trap cleanup EXIT
 cat >"$W/containers.conf" <<CONF
 [containers]
