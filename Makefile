@@ -76,9 +76,10 @@ BENCH_ARGS ?=
 bench: build
 	$(BUN) test/bench/run.ts --runtimes "$(RUNTIMES)" $(BENCH_ARGS)
 
-# Real clients driving tsrunc (issue 7), each in a private mount namespace: podman and
-# containerd so far (docker is not covered yet).
+# Real clients driving tsrunc (issue 7), each in a private mount namespace: podman, containerd, docker.
 test-clients: build rootfs
-	@command -v podman >/dev/null && command -v containerd >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman containerd)
+	@command -v podman >/dev/null && command -v containerd >/dev/null && command -v dockerd >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman containerd docker.io)
 	test/clients/podman.sh $(BIN) $(TEST_ROOTFS)
 	test/clients/containerd.sh $(BIN) $(TEST_ROOTFS)
+	test/clients/docker.sh $(BIN) $(TEST_ROOTFS)
