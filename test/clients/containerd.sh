@@ -3,6 +3,7 @@
 # privately: own mount namespace, tmpfs over /run, own root/state/socket, no network.
 # Usage: test/clients/containerd.sh /path/to/tsrunc /path/to/busybox-rootfs
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
   exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$0" "$@"
 fi
@@ -23,8 +24,7 @@ cleanup() {
   for t in $(ctr_ task ls -q 2>/dev/null); do ctr_ task kill -s KILL "$t" >/dev/null 2>&1 || true; sleep 0.2; ctr_ task delete "$t" >/dev/null 2>&1 || true; done
   for c in $(ctr_ container ls -q 2>/dev/null); do ctr_ container delete "$c" >/dev/null 2>&1 || true; done
   kill "$CPID" 2>/dev/null || true; wait "$CPID" 2>/dev/null || true
-  awk -v w="$W" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$W"
+  release_work_dir "$W"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -5 "$W/containerd.log" >&2; exit 1; }

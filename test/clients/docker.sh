@@ -4,6 +4,7 @@
 # iptables (--network none). dockerd also calls `tsrunc --version` at start.
 # Usage: test/clients/docker.sh /path/to/tsrunc /path/to/busybox-rootfs
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
   exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$0" "$@"
 fi
@@ -18,8 +19,7 @@ cleanup() {
   docker_ rm -f $(docker_ ps -aq 2>/dev/null) >/dev/null 2>&1 || true
   kill "$DPID" 2>/dev/null || true; wait "$DPID" 2>/dev/null || true
   pkill -f "containerd --config $W" 2>/dev/null || true
-  awk -v w="$W" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$W"
+  release_work_dir "$W"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -5 "$W/dockerd.log" >&2; exit 1; }

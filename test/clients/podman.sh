@@ -3,6 +3,7 @@
 # namespace with a tmpfs over /run, private storage, no network, cgroups under libpod_parent.
 # Usage: test/clients/podman.sh /path/to/tsrunc /path/to/busybox-rootfs
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
   exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$0" "$@"
 fi
@@ -13,8 +14,7 @@ cleanup() {
   podman_ rm -af -t 0 >/dev/null 2>&1 || true
   find /sys/fs/cgroup -depth -type d -path '*libpod*' -exec rmdir {} + 2>/dev/null || true
   # podman's storage mounts (overlay) live in this private namespace: detach them, then remove
-  awk -v w="$W" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$W"
+  release_work_dir "$W"
 }
 trap cleanup EXIT
 cat >"$W/containers.conf" <<CONF
