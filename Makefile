@@ -8,7 +8,7 @@ BIN      := dist/tsrunc
 SRC      := $(shell find src -name '*.ts' -o -name '*.js') package.json Makefile
 TEST_ROOTFS := test/.rootfs
 
-.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance bench test-clients
+.PHONY: all build install demo test test-unit test-integration deps clean rootfs conformance bench test-clients demos demo-fish demo-mydocker demo-run-container demo-slides demo-scratch
 
 all: build
 
@@ -83,3 +83,11 @@ test-clients: build rootfs
 	test/clients/podman.sh $(BIN) $(TEST_ROOTFS)
 	test/clients/containerd.sh $(BIN) $(TEST_ROOTFS)
 	test/clients/docker.sh $(BIN) $(TEST_ROOTFS)
+
+# The seed demos as bundles (bundles/demos.ts): make demo-fish, demo-mydocker, demo-run-container,
+# demo-slides, demo-scratch; `make demos` runs them all (CI does).
+DEMOS := fish mydocker run-container slides scratch
+$(addprefix demo-,$(DEMOS)): demo-%: build rootfs
+	$(BUN) bundles/demos.ts $* $(BIN) $(TEST_ROOTFS)
+
+demos: $(addprefix demo-,$(DEMOS))

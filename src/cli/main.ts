@@ -17,12 +17,13 @@ import * as ps from "./ps";
 import * as exec from "./exec";
 import { pause, resume, update, events } from "./cgroups";
 import * as check from "./check";
+import * as bundleCmd from "./bundle";
 
 declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
 const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
 const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
 
-export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features, check];
+export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features, check, bundleCmd];
 
 export function versionText(): string {
   return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;

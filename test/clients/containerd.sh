@@ -55,8 +55,14 @@ ctr_ task metrics c4 | grep -q memory || fail "metrics"
 ctr_ task kill -s KILL c4; for _ in $(seq 50); do ctr_ task ls | grep -q 'c4.*STOPPED' && break; sleep 0.1; done
 ctr_ task ls | grep -q 'c4.*STOPPED' || fail "kill"
 ctr_ task delete c4 >/dev/null; ctr_ container delete c4 || fail "delete"
+# kill's default is SIGTERM, which a trapping container answers by exiting 0
+ctr_ run -d "${R[@]}" $I c6 sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+sleep 0.3; ctr_ task kill c6
+for _ in $(seq 50); do ctr_ task ls | grep -q 'c6.*STOPPED' && break; sleep 0.1; done
+ctr_ task ls | grep -q 'c6.*STOPPED' || fail "kill (SIGTERM)"
+ctr_ task delete c6 >/dev/null; ctr_ container delete c6 >/dev/null
 # a create that fails in the runtime: ctr shows tsrunc's message (the shim reads its JSON log)
 err=$(ctr_ run --rm "${R[@]}" --mount type=bind,src=/nonexistent-tsrunc-src,dst=/x,options=rbind $I c5 true 2>&1 || true)
 ctr_ container delete c5 >/dev/null 2>&1 || true
 echo "$err" | grep -q 'bind source "/nonexistent-tsrunc-src" does not exist' || fail "tsrunc's error not shown by ctr: $err"
-echo "containerd: run, exit codes, run -t, run -d, task ls, exec, exec -t, ps, pause/resume, metrics, kill, delete, create error ok"
+echo "containerd: run, exit codes, run -t, run -d, task ls, exec, exec -t, ps, pause/resume, metrics, kill, delete, SIGTERM, create error ok"

@@ -52,7 +52,12 @@ podman_ stats --no-stream --format '{{.MemUsage}}' "$id" | grep -q / || fail "st
 podman_ kill -s KILL "$id" >/dev/null; podman_ wait "$id" >/dev/null
 [ "$(podman_ inspect --format '{{.State.Status}}' "$id")" = exited ] || fail "kill/wait"
 podman_ rm "$id" >/dev/null || fail "rm"
+# stop sends SIGTERM, which a trapping container answers by exiting
+sid=$(podman_ run -d localhost/tsrunc-bb:latest sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done')
+podman_ stop -t 10 "$sid" >/dev/null
+[ "$(podman_ inspect --format '{{.State.ExitCode}}' "$sid")" = 0 ] || fail "stop (SIGTERM)"
+podman_ rm "$sid" >/dev/null
 # a create that fails in the runtime: podman shows tsrunc's own message (its JSON log's last msg)
 err=$(podman_ run --rm --ulimit nofile=1048576:1048576 localhost/tsrunc-bb:latest true 2>&1) && fail "create with an impossible rlimit succeeded"
 echo "$err" | grep -q 'set rlimit RLIMIT_NOFILE' || fail "tsrunc's error not shown by podman: $err"
-echo "podman: run, exit codes, run -t, run -d, ps, exec, exec -t, top, pause/unpause, update, stats, kill, wait, rm, create error ok"
+echo "podman: run, exit codes, run -t, run -d, ps, exec, exec -t, top, pause/unpause, update, stats, kill, wait, rm, stop, create error ok"
