@@ -4,12 +4,7 @@
 # Usage: test/clients/containerd.sh /path/to/tsrunc /path/to/busybox-rootfs
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
-  exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$0" "$@"
-fi
-T=$(readlink -f "$1"); ROOTFS=$(readlink -f "$2")
-W=$(mktemp -d /tmp/tsrunc-clients.XXXXXX)
-mount -t tmpfs tmpfs /run
+private_client_env "$0" "$@"
 cat >"$W/config.toml" <<CONF
 version = 2
 root = "$W/root"
@@ -43,26 +38,26 @@ ctr_ run --rm "${R[@]}" $I c2 sh -c 'exit 7' && fail "exit code lost" || [ $? = 
 tty=$(script -qc "ctr --address $W/containerd.sock run --rm -t --runc-binary $T $I c3 tty" /dev/null | grep -o '/dev/pts/[0-9]*' | head -1)
 [[ "$tty" == /dev/pts/* ]] || fail "run -t: $tty"
 ctr_ run -d "${R[@]}" $I c4 sleep 300 >/dev/null
-ctr_ task ls | grep -q 'c4.*RUNNING' || fail "task ls"
+ctr_ task ls | grep 'c4.*RUNNING' >/dev/null || fail "task ls"
 [ "$(ctr_ task exec --exec-id e1 c4 echo exec-ok)" = exec-ok ] || fail "exec"
 ctr_ task exec --exec-id e2 c4 sh -c 'exit 3' && fail "exec exit code lost" || [ $? = 3 ] || fail "exec exit code"
 etty=$(script -qc "ctr --address $W/containerd.sock task exec -t --exec-id e3 c4 tty" /dev/null 2>/dev/null | grep -o '/dev/pts/[0-9]*' | head -1)
 [[ "$etty" == /dev/pts/* ]] || fail "exec -t: $etty"
-ctr_ task ps c4 | grep -q '^[0-9]' || fail "task ps"
-ctr_ task pause c4; ctr_ task ls | grep -q 'c4.*PAUSED' || fail "pause"
-ctr_ task resume c4; ctr_ task ls | grep -q 'c4.*RUNNING' || fail "resume"
-ctr_ task metrics c4 | grep -q memory || fail "metrics"
-ctr_ task kill -s KILL c4; for _ in $(seq 50); do ctr_ task ls | grep -q 'c4.*STOPPED' && break; sleep 0.1; done
-ctr_ task ls | grep -q 'c4.*STOPPED' || fail "kill"
+ctr_ task ps c4 | grep '^[0-9]' >/dev/null || fail "task ps"
+ctr_ task pause c4; ctr_ task ls | grep 'c4.*PAUSED' >/dev/null || fail "pause"
+ctr_ task resume c4; ctr_ task ls | grep 'c4.*RUNNING' >/dev/null || fail "resume"
+ctr_ task metrics c4 | grep memory >/dev/null || fail "metrics"
+ctr_ task kill -s KILL c4; for _ in $(seq 50); do ctr_ task ls | grep 'c4.*STOPPED' >/dev/null && break; sleep 0.1; done
+ctr_ task ls | grep 'c4.*STOPPED' >/dev/null || fail "kill"
 ctr_ task delete c4 >/dev/null; ctr_ container delete c4 || fail "delete"
 # kill's default is SIGTERM, which a trapping container answers by exiting 0
 ctr_ run -d "${R[@]}" $I c6 sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
 sleep 0.3; ctr_ task kill c6
-for _ in $(seq 50); do ctr_ task ls | grep -q 'c6.*STOPPED' && break; sleep 0.1; done
-ctr_ task ls | grep -q 'c6.*STOPPED' || fail "kill (SIGTERM)"
+for _ in $(seq 50); do ctr_ task ls | grep 'c6.*STOPPED' >/dev/null && break; sleep 0.1; done
+ctr_ task ls | grep 'c6.*STOPPED' >/dev/null || fail "kill (SIGTERM)"
 ctr_ task delete c6 >/dev/null; ctr_ container delete c6 >/dev/null
 # a create that fails in the runtime: ctr shows tsrunc's message (the shim reads its JSON log)
 err=$(ctr_ run --rm "${R[@]}" --mount type=bind,src=/nonexistent-tsrunc-src,dst=/x,options=rbind $I c5 true 2>&1 || true)
 ctr_ container delete c5 >/dev/null 2>&1 || true
-echo "$err" | grep -q 'bind source "/nonexistent-tsrunc-src" does not exist' || fail "tsrunc's error not shown by ctr: $err"
+echo "$err" | grep 'bind source "/nonexistent-tsrunc-src" does not exist' >/dev/null || fail "tsrunc's error not shown by ctr: $err"
 echo "containerd: run, exit codes, run -t, run -d, task ls, exec, exec -t, ps, pause/resume, metrics, kill, delete, SIGTERM, create error ok"

@@ -1,4 +1,5 @@
-# Shared by the client scripts.
+# Shared by the client scripts. (They use `grep PATTERN >/dev/null`, not `grep -q`, after a pipe:
+# under pipefail, grep -q closing early would fail the writer with SIGPIPE.)
 
 # Clients leave helpers behind for a moment (conmon runs `podman container cleanup`, the shims
 # exit after their task): wait for whatever still uses the work dir, detach the storage mounts
@@ -13,4 +14,17 @@ release_work_dir() {
     sleep 0.5
   done
   rm -rf "$w"
+}
+
+# Re-executes the calling script in a private mount namespace, then sets T (tsrunc), ROOTFS and a
+# work dir W, with a tmpfs over /run so the client's sockets and state stay private.
+# Usage: private_client_env "$0" "$@"   (arguments: TSRUNC ROOTFS)
+private_client_env() {
+  local script=$1; shift
+  if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
+    exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$script" "$@"
+  fi
+  T=$(readlink -f "$1"); ROOTFS=$(readlink -f "$2")
+  W=$(mktemp -d /tmp/tsrunc-clients.XXXXXX)
+  mount -t tmpfs tmpfs /run
 }

@@ -4,12 +4,7 @@
 # Usage: test/clients/podman.sh /path/to/tsrunc /path/to/busybox-rootfs
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "${TSRUNC_CLIENTS_PRIVATE:-}" != 1 ]; then
-  exec unshare -m --propagation private env TSRUNC_CLIENTS_PRIVATE=1 "$0" "$@"
-fi
-T=$(readlink -f "$1"); ROOTFS=$(readlink -f "$2")
-W=$(mktemp -d /tmp/tsrunc-clients.XXXXXX)
-mount -t tmpfs tmpfs /run
+private_client_env "$0" "$@"
 cleanup() {
   podman_ rm -af -t 0 >/dev/null 2>&1 || true
   find /sys/fs/cgroup -depth -type d -path '*libpod*' -exec rmdir {} + 2>/dev/null || true
@@ -37,18 +32,18 @@ podman_ run --rm localhost/tsrunc-bb:latest sh -c 'exit 7' && fail "exit code lo
 tty=$(script -qc "podman --root $W/root --runroot $W/run --runtime $T run --rm -t localhost/tsrunc-bb:latest tty" /dev/null | tr -d '\r')
 [[ "$tty" == /dev/pts/* ]] || fail "run -t: $tty"
 id=$(podman_ run -d localhost/tsrunc-bb:latest sleep 300)
-podman_ ps --format '{{.ID}}' | grep -q "${id:0:12}" || fail "ps"
+podman_ ps --format '{{.ID}}' | grep "${id:0:12}" >/dev/null || fail "ps"
 [ "$(podman_ exec "$id" echo exec-ok)" = exec-ok ] || fail "exec"
 podman_ exec "$id" sh -c 'exit 3' && fail "exec exit code lost" || [ $? = 3 ] || fail "exec exit code"
 etty=$(script -qc "podman --root $W/root --runroot $W/run --runtime $T exec -t $id tty" /dev/null | tr -d '\r')
 [[ "$etty" == /dev/pts/* ]] || fail "exec -t: $etty"
-podman_ top "$id" | grep -q 'sleep 300' || fail "top"
+podman_ top "$id" | grep 'sleep 300' >/dev/null || fail "top"
 podman_ pause "$id" >/dev/null; [ "$(podman_ inspect --format '{{.State.Status}}' "$id")" = paused ] || fail "pause"
 podman_ unpause "$id" >/dev/null; [ "$(podman_ inspect --format '{{.State.Status}}' "$id")" = running ] || fail "unpause"
 podman_ update --memory 100m --cpu-shares 512 "$id" >/dev/null || fail "update"
 pid=$(podman_ inspect --format '{{.State.Pid}}' "$id")
 [ "$(cat /sys/fs/cgroup/memory"$(grep ':memory:' /proc/"$pid"/cgroup | cut -d: -f3)"/memory.limit_in_bytes)" = 104857600 ] || fail "update memory"
-podman_ stats --no-stream --format '{{.MemUsage}}' "$id" | grep -q / || fail "stats"
+podman_ stats --no-stream --format '{{.MemUsage}}' "$id" | grep / >/dev/null || fail "stats"
 podman_ kill -s KILL "$id" >/dev/null; podman_ wait "$id" >/dev/null
 [ "$(podman_ inspect --format '{{.State.Status}}' "$id")" = exited ] || fail "kill/wait"
 podman_ rm "$id" >/dev/null || fail "rm"
@@ -59,5 +54,5 @@ podman_ stop -t 10 "$sid" >/dev/null
 podman_ rm "$sid" >/dev/null
 # a create that fails in the runtime: podman shows tsrunc's own message (its JSON log's last msg)
 err=$(podman_ run --rm --ulimit nofile=1048576:1048576 localhost/tsrunc-bb:latest true 2>&1) && fail "create with an impossible rlimit succeeded"
-echo "$err" | grep -q 'set rlimit RLIMIT_NOFILE' || fail "tsrunc's error not shown by podman: $err"
+echo "$err" | grep 'set rlimit RLIMIT_NOFILE' >/dev/null || fail "tsrunc's error not shown by podman: $err"
 echo "podman: run, exit codes, run -t, run -d, ps, exec, exec -t, top, pause/unpause, update, stats, kill, wait, rm, stop, create error ok"
