@@ -1,7 +1,7 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, newId, bundle, ROOT, TSRUNC, cleanup } from "./helpers";
+import { tsrunc, newId, bundle, rootfsCopy, ROOT, TSRUNC, cleanup } from "./helpers";
 
 afterEach(cleanup);
 
@@ -35,12 +35,12 @@ describe("failed creates leave nothing behind", () => {
   });
 
   test("a mount that fails in the init", () => {
-    const err = expectFailure(newId("badmount"), bundle(["true"], (c) => c.mounts.push({ destination: "/x", type: "nosuchfs", source: "none" })), 'mount "none" on "/x"', "ENODEV");
+    const err = expectFailure(newId("badmount"), bundle(["true"], (c) => { c.root.path = rootfsCopy(); c.mounts.push({ destination: "/x", type: "nosuchfs", source: "none" }); }), 'mount "none" on "/x"', "ENODEV");
     expect(err).toContain("create:");
   });
 
   test("a bind source that does not exist", () => {
-    expectFailure(newId("badbind"), bundle(["true"], (c) => c.mounts.push({ destination: "/x", type: "bind", source: "/nonexistent-src", options: ["bind"] })), "/nonexistent-src");
+    expectFailure(newId("badbind"), bundle(["true"], (c) => { c.root.path = rootfsCopy(); c.mounts.push({ destination: "/x", type: "bind", source: "/nonexistent-src", options: ["bind"] }); }), "/nonexistent-src");
   });
 
   test("schema violations are all reported with their pointers", () => {

@@ -1,7 +1,7 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, ok, newId, bundle, cleanup } from "./helpers";
+import { tsrunc, ok, newId, bundle, rootfsCopy, cleanup } from "./helpers";
 
 afterEach(cleanup);
 
@@ -14,6 +14,7 @@ describe("features claims hold", () => {
     const src = fs.mkdtempSync("/tmp/tsrunc-test-feat-");
     try {
       const b = bundle(["true"], (c) => {
+        c.root = { path: rootfsCopy(), readonly: true }; // the mount points are made in the rootfs
         (f.mountOptions as string[]).forEach((o, i) => {
           const idmap = o === "idmap" || o === "ridmap";
           const bind = o === "bind" || o === "rbind" || idmap;

@@ -1,7 +1,7 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tsrunc, ok, newId, bundle, ROOT, cleanup } from "./helpers";
+import { tsrunc, ok, newId, bundle, rootfsCopy, ROOT, cleanup } from "./helpers";
 
 afterEach(cleanup);
 
@@ -17,6 +17,7 @@ describe("hooks", () => {
     try {
       const hostLog = path.join(logDir, "log");
       const b = bundle(["true"], (c) => {
+        c.root = { path: rootfsCopy(), readonly: true }; // /hooklog is made in the rootfs
         c.mounts.push({ destination: "/hooklog", type: "bind", source: logDir, options: ["rbind", "rw"] });
         c.hooks = {
           prestart: [hook(hostLog, "prestart")],

@@ -120,6 +120,7 @@ test("idmapped bind mounts: an id on disk (containerID) is presented as hostID t
     fs.writeFileSync(path.join(src, "f"), "x");
     fs.chmodSync(src, 0o755); // files owned by 0 on disk
     const r = tsrunc(["run", "-b", bundle(["sh", "-c", "ls -ln /idmapped /plain; grep ' /idmapped ' /proc/self/mountinfo"], (c) => {
+      c.root = { path: rootfsCopy(), readonly: true }; // /idmapped and /plain are made in the rootfs
       c.mounts.push({ destination: "/idmapped", type: "bind", source: src, options: ["rbind"], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
       c.mounts.push({ destination: "/plain", type: "bind", source: src, options: ["rbind"] });
     }), newId("idmap")]);
