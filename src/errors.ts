@@ -14,10 +14,6 @@ const ERRNO_NAMES: Record<number, [string, string]> = {
   111: ["ECONNREFUSED", "Connection refused"], 6: ["ENXIO", "No such device or address"],
 };
 
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno]?.[0] ?? `errno ${errno}`;
-}
-
 export function errnoText(errno: number): string {
   const e = ERRNO_NAMES[errno];
   return e ? `${e[0]} (${e[1]})` : `errno ${errno}`;

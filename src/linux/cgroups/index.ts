@@ -72,14 +72,6 @@ export function enterCgroups(dirs: CgroupDir[], pid: number): void {
   for (const d of dirs) step(`add pid ${pid} to cgroup ${d.dir}`, () => fs.writeFileSync(path.join(d.dir, "cgroup.procs"), String(pid)));
 }
 
-export function cgroupPids(dir: string): number[] {
-  try {
-    return fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * rmdir(2) of a cgroup fails with EBUSY until its last task has really exited, which lags the
  * kill by a moment; retry briefly. Deepest directories first.

@@ -107,11 +107,3 @@ export function oomKillCount(dir: string, io: CgroupIO = fsIO): Num {
   return new CgroupFiles(dir, io).keyValues("memory.oom_control").get("oom_kill") ?? 0;
 }
 
-/**
- * OOM notification (memory.rst "Memory thresholds"/"OOM Control"): write this line to
- * cgroup.event_control to have the kernel signal `eventFd` (an eventfd(2)) on every OOM in the
- * cgroup; `oomControlFd` is an open fd of memory.oom_control. runc's notifyOnOOM does the same.
- */
-export function oomEventControlLine(eventFd: number, oomControlFd: number): string {
-  return `${eventFd} ${oomControlFd}`;
-}
