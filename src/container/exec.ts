@@ -12,8 +12,8 @@ import { O, PR, type Sys } from "../sys";
 import type { Process, Spec, NamespaceType } from "../spec/types";
 import { UsageError, StepError, errnoOf, step } from "../errors";
 import { log } from "../log";
-import { readSaved, stateDir, statusOf, type SavedState } from "../state/state";
-import { NS_FLAG, NS_PROC_NAME } from "../linux/namespaces";
+import { stateDir, statusOf, type SavedState } from "../state/state";
+import { NS_FLAG, NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
 import { forkSingleThreaded, assertSingleThreaded, exitCodeOf } from "../linux/process";
 import { engineIsForkSafe } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
@@ -24,9 +24,9 @@ import { seccompLib } from "../sys/seccomp";
 import { setCpuAffinity } from "../linux/sched";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
+import { readContainer } from "./query";
 import { proxyTerminal } from "./console-proxy";
 import { openPty, becomeTerminalSession, sendToConsoleSocket } from "../linux/terminal";
-import { validateId } from "../spec/validate";
 
 export interface ExecOptions {
   root: string;
@@ -41,12 +41,8 @@ export interface ExecOptions {
   seccomp?: SeccompSpec;
 }
 
-// user first: its capabilities let us enter the namespaces it owns; mount last: it changes our root
-const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
-
 export function loadContainer(root: string, id: string): { saved: SavedState; spec: Spec } {
-  if (validateId(id) || !fs.existsSync(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
-  const saved = readSaved(root, id);
+  const saved = readContainer(root, id);
   const spec = JSON.parse(fs.readFileSync(path.join(saved.bundle, "config.json"), "utf8")) as Spec;
   return { saved, spec };
 }
@@ -83,7 +79,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   try {
     pid = (r.expect("pid", "enter the container's namespaces", (m) => log.debug(m)) as { pid: number }).pid;
     try { sys.waitpid(stage1, 0); } catch { /* reaped */ }
-    enterCgroups(saved.cgroupDirs.filter((d) => fs.existsSync(d)).map((dir) => ({ key: "", dir, version: 1 as const })), pid);
+    enterCgroups(saved.cgroups.filter((d) => fs.existsSync(d.dir)), pid);
     send(parentSock, { type: "go" });
     // success is silence: the socket is CLOEXEC, so a successful execve closes stage 2's end
     const m = r.next();

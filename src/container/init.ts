@@ -110,9 +110,6 @@ function runStage2(sys: Sys, plan: InitPlan): never {
       createDevSymlinks(sys, rootFd);
     }
     sys.close(rootFd);
-    if (!newNamespace(nss, "uts") && (spec.hostname || spec.domainname) && !nss.some((n) => n.type === "uts")) {
-      throw new Error("hostname: needs a uts namespace");
-    }
     if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
     mark(plan, "stage 2 mounts and devices");

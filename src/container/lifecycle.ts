@@ -6,7 +6,7 @@ import { UsageError, SysError, step } from "../errors";
 import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { removeCgroups, allPids } from "../linux/cgroups";
+import { removeCgroups, allPids, driverFor } from "../linux/cgroups";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
 import { moveNetDevicesBack } from "../linux/netdev";
@@ -131,9 +131,8 @@ export function deleteContainer(sys: Sys, root: string, id: string, force: boole
 /** SIGKILL every process of the container (thawing a frozen cgroup first) and wait until init is gone. */
 function killAndWait(sys: Sys, saved: SavedState): void {
   if (saved.netDevices && initAlive(saved)) for (const e of moveNetDevicesBack(sys, saved.netDevices, saved.pid)) log.warn(e);
-  for (const d of saved.cgroupDirs) {
-    if (d.includes("/freezer")) { try { fs.writeFileSync(path.join(d, "freezer.state"), "THAWED"); } catch { /* not frozen */ } }
-  }
+  // frozen v1 tasks would not act on SIGKILL until thawed
+  try { driverFor(saved.cgroups).thaw(); } catch { /* cgroups already gone */ }
   const pids = new Set([saved.pid, ...saved.cgroupDirs.flatMap(pidsIn)]);
   for (const pid of pids) {
     try { if (pid === saved.pid ? initAlive(saved) : true) sys.kill(pid, SIGNALS.SIGKILL); } catch { /* exited */ }

@@ -16,7 +16,7 @@ export const NS_PROC_NAME: Record<NamespaceType, string> = {
 
 // The user namespace is joined first so the joined namespaces it owns can be entered with its
 // capabilities; mount last among the joins because setns(mnt) changes the root we resolve paths in.
-const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
+export const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
 
 export function hasNamespace(nss: Namespace[] | undefined, type: NamespaceType): boolean {
   return !!nss?.some((n) => n.type === type);
