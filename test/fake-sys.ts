@@ -228,6 +228,8 @@ export class FakeSys implements Sys {
   recvFd(sock: number): { fd: number; data: string } { this.record("recvFd", [sock]); return { fd: this.fd(), data: "" }; }
   ioctl(fd: number, request: number, arg: Buffer): void { this.record("ioctl", [fd, request, arg]); }
 
+  posixSpawn(p: string, argv: string[], envp: string[]): number { this.record("posixSpawn", [p, argv, envp]); return this.forkPid; }
+  resetSignals(): void { this.record("resetSignals", []); }
   execve(p: string, argv: string[], envp: string[]): never {
     this.record("execve", [p, argv, envp]);
     throw new FakeExit("execve");

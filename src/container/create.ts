@@ -1,5 +1,6 @@
-// The create path (DESIGN.md §1), parent side, top to bottom. The init side's steps are in
-// init.ts; the numbered "sync" comments mark where the two meet over the socketpair.
+// The create path (DESIGN.md §1), parent side, top to bottom. The init side's steps run in a
+// second engine (linux/engine.ts, init-engine.ts, init.ts); the numbered "sync" comments mark
+// where the two meet over the socketpair.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
@@ -11,20 +12,17 @@ import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir } from "../linux/cgroups";
-import { forkSingleThreaded } from "../linux/process";
-import { engineIsForkSafe } from "../linux/engine";
+import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
 import { SyncReader, send, InitError } from "./sync";
-import { runStage1, type InitPlan } from "./init";
+import type { InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
-import { seccompLib } from "../sys/seccomp";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { sendSeccompListener } from "./seccomp-listener";
-import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { moveNetDevices } from "../linux/netdev";
 import { applyIntelRdt, removeIntelRdt, type IntelRdt } from "../linux/intelrdt";
 import { hostFacts } from "./host";
@@ -56,6 +54,22 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   // 1. everything that can be refused is refused before any side effect
   const idProblem = validateId(opts.id);
   if (idProblem) throw new UsageError(idProblem);
+  // 0. the init engine starts now and loads while we read the config; a refusal below kills it
+  const engine = step("start the init engine", () => spawnInitEngine(sys));
+  t.mark("spawn the init engine");
+  try {
+    return createWith(sys, opts, engine, t);
+  } catch (e) {
+    try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* exited */ }
+    reap(sys, engine.pid);
+    throw e;
+  } finally {
+    sys.close(engine.sock);
+    sys.close(engine.consoleSock);
+  }
+}
+
+function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, t: Timeline): Created {
   const bundle = path.resolve(opts.bundle || ".");
   const { spec, warnings } = loadSpec(bundle, hostFacts());
   for (const w of warnings) log.warn(w);
@@ -82,7 +96,7 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const lockFd = lockDir(sys, dir);
   const undo: (() => void)[] = [() => fs.rmSync(dir, { recursive: true, force: true })];
   try {
-    const { saved, consoleMaster } = setUp(sys, opts, spec, bundle, rootfs, dir, lockFd, undo, t);
+    const { saved, consoleMaster } = setUp(sys, opts, engine, spec, bundle, rootfs, dir, undo, t);
     return { saved, dir, lockFd, consoleMaster };
   } catch (e) {
     const cleanupErrors: string[] = [];
@@ -94,7 +108,7 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   }
 }
 
-function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs: string, dir: string, lockFd: number, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
+function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
   // 3. cgroups, made from the parent side; the init joins them before it creates its cgroup ns
   const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
@@ -117,46 +131,31 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
   // the init opens it after switching to the container's user: owned by the container's root
   fs.chmodSync(fifo, 0o622);
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
-  const fifoFd = sys.open(fifo, O.PATH | O.CLOEXEC, 0);
-  const [parentSock, childSock] = sys.socketpair();
-  // the pty master travels on its own socket: SCM_RIGHTS data read by the line reader would be lost
-  // idmapped mounts: the mapping's user namespaces are made here, by the privileged runtime
-  const idmapFds = new Map<Mount, number>();
-  for (const m of (spec.mounts ?? []).filter(isIdmapped)) {
-    const fd = userNamespaceFd(sys, m.uidMappings ?? spec.linux?.uidMappings ?? [], m.gidMappings ?? spec.linux?.gidMappings ?? []);
-    idmapFds.set(m, fd); // closed once the init has its copies (finally below)
-  }
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
-  const [consoleParent, consoleChild] = spec.process?.terminal || notify ? sys.socketpair() : [-1, -1];
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
-    spec, rootfs, bundle, syncFd: childSock, fifoFd, noPivot: !!opts.noPivot,
+    spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
-    cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env, lockFd,
-    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id, consoleSock: consoleChild, idmapFds,
+    cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
+    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
   };
 
-  // 4. fork the init side
-  if (!engineIsForkSafe()) throw new Error("create: the engine was started without the fork-safe options (see src/linux/engine.ts)");
-  // dlopen before fork: the child must not take the dynamic loader's locks
-  if (spec.linux?.seccomp) step("load libseccomp", () => seccompLib());
-  t.mark("prepare fork");
-  // A collection in flight at fork would leave the child waiting for collector threads that fork
-  // did not copy; a full collection first leaves none in flight and a fresh allocation budget.
-  Bun.gc(true);
-  t.mark("collect garbage before fork");
-  const stage1 = step("fork init", () => forkSingleThreaded(sys));
-  if (stage1 === 0) runStage1(sys, plan);
-  t.mark("fork");
-  let initPid = 0;
-  undo.push(() => reap(sys, stage1));
-  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
-  sys.close(childSock);
-  if (consoleChild >= 0) sys.close(consoleChild);
-  let consoleMaster: number | undefined;
+  // 4. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
+  send(engine.sock, { type: "plan", kind: "create", plan });
+  t.mark("send the plan");
+  const parentSock = engine.sock, consoleParent = engine.consoleSock;
   const r = new SyncReader(parentSock);
-  const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2))) : log.debug(m));
+  const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2)) - performance.timeOrigin) : log.debug(m));
+  let initPid = 0, stage1 = 0;
+  undo.push(() => { if (stage1) reap(sys, stage1); });
+  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
+  let consoleMaster: number | undefined;
   try {
+    stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
+    // once the init engine is reaped, stage 1 and PID 1 are our children (we are a subreaper),
+    // before PID 1 sets its parent-death signal
+    reap(sys, engine.pid);
+    t.mark("fork");
     // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
     // joins the cgroups first. Otherwise PID 1 joins them while it sets up its mounts: moving a
     // task on cgroup v1 can wait ~10 ms for an RCU grace period, off the critical path that way.
@@ -225,11 +224,6 @@ function setUp(sys: Sys, opts: CreateOptions, spec: Spec, bundle: string, rootfs
     }
   } catch (e) {
     throw new StepError("create", e);
-  } finally {
-    sys.close(parentSock);
-    sys.close(fifoFd);
-    for (const fd of idmapFds.values()) sys.close(fd);
-    if (consoleParent >= 0) sys.close(consoleParent);
   }
 
   // 5. state.json, then the pid file (clients read the pid file as "create succeeded")

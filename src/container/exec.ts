@@ -1,7 +1,6 @@
 // exec: run another process in a running container, runc's setns path.
 //
-//   tsrunc exec (parent)
-//     │ fork (single-threaded child)
+//   tsrunc exec (parent) ── posix_spawn ─→ tsrunc init (linux/engine.ts) ── fork ─→
 //     ├─ stage 1: setns into each of PID 1's namespaces (user first, mount last),
 //     │    clone(CLONE_PARENT) (a new pid or time namespace applies to children only), report, exit
 //     └─ stage 2 (our child): wait until the parent put it in the container's cgroups,
@@ -14,13 +13,12 @@ import { UsageError, StepError, errnoOf, step } from "../errors";
 import { log } from "../log";
 import { stateDir, statusOf, type SavedState } from "../state/state";
 import { NS_FLAG, NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
-import { forkSingleThreaded, assertSingleThreaded, exitCodeOf } from "../linux/process";
-import { engineIsForkSafe } from "../linux/engine";
+import { assertSingleThreaded, exitCodeOf } from "../linux/process";
+import { spawnInitEngine } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
-import { seccompLib } from "../sys/seccomp";
 import { setCpuAffinity } from "../linux/sched";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
@@ -41,6 +39,14 @@ export interface ExecOptions {
   seccomp?: SeccompSpec;
 }
 
+/** what the exec's init engine needs (init-engine.ts) */
+export interface ExecPlan {
+  opts: ExecOptions;
+  /** the container's PID 1, whose namespaces stage 1 joins */
+  pid: number;
+  joins: NamespaceType[];
+}
+
 export function loadContainer(root: string, id: string): { saved: SavedState; spec: Spec } {
   const saved = readContainer(root, id);
   const spec = JSON.parse(fs.readFileSync(path.join(saved.bundle, "config.json"), "utf8")) as Spec;
@@ -56,36 +62,29 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   if (terminal && opts.detach && !opts.consoleSocket) throw new UsageError("cannot allocate tty if tsrunc will detach without setting console socket");
   if (!terminal && opts.consoleSocket) throw new UsageError("cannot use console socket if tsrunc will not allocate tty");
   if (!opts.process.args?.length) throw new UsageError("exec: args must not be empty");
+  if (usesNotify(opts.seccomp)) throw new UsageError("exec: the container's seccomp filter uses SCMP_ACT_NOTIFY, which exec does not support yet");
   // the namespaces that differ from ours are the container's
   const joins = JOIN_ORDER.filter((t) => {
     const name = NS_PROC_NAME[t];
     try { return fs.readlinkSync(`/proc/${saved.pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`); } catch { return false; }
   });
-  const nsFds = joins.map((t) => step(`open ${t} namespace of pid ${saved.pid}`, () => sys.open(`/proc/${saved.pid}/ns/${NS_PROC_NAME[t]}`, O.RDONLY | O.CLOEXEC, 0)));
-  const [parentSock, childSock] = sys.socketpair();
-  const [consoleParent, consoleChild] = terminal ? sys.socketpair() : [-1, -1];
-  if (!engineIsForkSafe()) throw new Error("exec: the engine was started without the fork-safe options (see src/linux/engine.ts)");
-  if (usesNotify(opts.seccomp)) throw new UsageError("exec: the container's seccomp filter uses SCMP_ACT_NOTIFY, which exec does not support yet");
-  if (opts.seccomp) seccompLib(); // dlopen before fork, as in create
-  Bun.gc(true);
-  const stage1 = step("fork", () => forkSingleThreaded(sys));
-  if (stage1 === 0) stage1Main(sys, joins, nsFds, childSock, consoleChild, opts);
-  sys.close(childSock);
-  if (consoleChild >= 0) sys.close(consoleChild);
-  let master: number | undefined;
-  for (const fd of nsFds) sys.close(fd);
-  const r = new SyncReader(parentSock);
-  let pid = 0;
+  const engine = step("start the init engine", () => spawnInitEngine(sys));
+  const r = new SyncReader(engine.sock);
+  let pid = 0, master: number | undefined;
   try {
+    send(engine.sock, { type: "plan", kind: "exec", exec: { opts, pid: saved.pid, joins } });
+    const stage1 = (r.expect("stage1", "start the exec process", (m) => log.debug(m)) as { pid: number }).pid;
+    // the init engine exits after its fork: once it is reaped, its children are ours (subreaper)
+    reapQuietly(sys, engine.pid);
     pid = (r.expect("pid", "enter the container's namespaces", (m) => log.debug(m)) as { pid: number }).pid;
-    try { sys.waitpid(stage1, 0); } catch { /* reaped */ }
+    reapQuietly(sys, stage1);
     enterCgroups(saved.cgroups.filter((d) => fs.existsSync(d.dir)), pid);
-    send(parentSock, { type: "go" });
+    send(engine.sock, { type: "go" });
     // success is silence: the socket is CLOEXEC, so a successful execve closes stage 2's end
     const m = r.next();
     if (m?.type === "error") throw new Error(m.message);
-    if (consoleParent >= 0) {
-      master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
+    if (terminal) {
+      master = step("receive the pty master", () => sys.recvFd(engine.consoleSock).fd);
       if (opts.consoleSocket) {
         try { sendToConsoleSocket(sys, opts.consoleSocket, master); } finally { sys.close(master); master = undefined; }
       }
@@ -94,8 +93,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     if (pid) { try { sys.kill(pid, 9); sys.waitpid(pid, 0); } catch { /* gone */ } }
     throw new StepError("exec", e);
   } finally {
-    sys.close(parentSock);
-    if (consoleParent >= 0) sys.close(consoleParent);
+    sys.close(engine.sock);
+    sys.close(engine.consoleSock);
+    reapQuietly(sys, engine.pid);
   }
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) return 0;
@@ -105,9 +105,13 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   return exitCodeOf(waitStatus);
 }
 
-function stage1Main(sys: Sys, joins: NamespaceType[], nsFds: number[], sock: number, consoleSock: number, opts: ExecOptions): never {
+/** Stage 1, in the init engine's forked child: join PID 1's namespaces, clone the process. */
+export function execStage1(sys: Sys, plan: ExecPlan, sock: number, consoleSock: number): never {
   try {
     sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: before entering the container's namespaces (see init.ts)
+    send(sock, { type: "stage1", pid: sys.getpid() });
+    const { joins, opts } = plan;
+    const nsFds = joins.map((t) => step(`open ${t} namespace of pid ${plan.pid}`, () => sys.open(`/proc/${plan.pid}/ns/${NS_PROC_NAME[t]}`, O.RDONLY | O.CLOEXEC, 0)));
     joins.forEach((t, i) => step(`join the container's ${t} namespace`, () => {
       if (t === "user" || t === "mount") assertSingleThreaded("setns");
       sys.setns(nsFds[i], NS_FLAG[t]);
@@ -137,11 +141,16 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
     const env = opts.process.env ?? [];
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
     setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
+    sys.resetSignals(); // as in init.ts: no ignored signals from the engine
     loadSeccompLate(opts.process, opts.seccomp, () => {});
     sys.execve(exe, opts.process.args!, env);
   } catch (e) {
     reportAndExit(sys, sock, e);
   }
+}
+
+function reapQuietly(sys: Sys, pid: number): void {
+  try { sys.waitpid(pid, 0); } catch { /* already reaped */ }
 }
 
 function reportAndExit(sys: Sys, sock: number, e: unknown): never {

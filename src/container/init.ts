@@ -23,13 +23,13 @@ import { setPersonality } from "../linux/personality";
 import { setMemoryPolicy } from "../linux/mempolicy";
 import { setCpuAffinity } from "../linux/sched";
 
+/** What the parent decides and sends to the init engine as JSON (engine.ts, init-engine.ts). */
 export interface InitPlan {
   spec: Spec;
   rootfs: string;
   bundle: string;
-  syncFd: number;
-  /** O_PATH fd of exec.fifo, reopened for writing through /proc/self/fd after pivot_root */
-  fifoFd: number;
+  /** exec.fifo in the state dir: the init blocks opening it for writing until `start` */
+  fifoPath: string;
   noPivot: boolean;
   /** /dev is not bound from the host: create the default devices */
   setupDev: boolean;
@@ -41,24 +41,30 @@ export interface InitPlan {
   keyringName: string | null;
   debug: boolean;
   id: string;
-  /** user namespace fds of the idmapped mounts (linux/idmapped.ts) */
-  idmapFds: Map<Mount, number>;
-  /** socket for the pty master and the seccomp notify fd (SCM_RIGHTS), -1 when neither is used */
-  consoleSock: number;
-  /** the parent's flock on the state dir: closed at once, or the init would hold it until exec */
-  lockFd: number;
 }
 
+/** The fds the init engine holds for stage 1 and 2. */
+export interface InitFds {
+  syncFd: number;
+  /** O_PATH fd of exec.fifo, reopened for writing through /proc/self/fd after pivot_root */
+  fifoFd: number;
+  /** user namespace fds of the idmapped mounts (linux/idmapped.ts) */
+  idmapFds: Map<Mount, number>;
+  /** socket for the pty master and the seccomp notify fd (SCM_RIGHTS) */
+  consoleSock: number;
+}
+
+type Init = InitPlan & InitFds;
+
 /** Stage 1: enter and create namespaces, then clone the container's PID 1 as our sibling. */
-export function runStage1(sys: Sys, plan: InitPlan): never {
+export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
   try {
     // CVE-2019-5736: this process and its clone are the tsrunc executable until execve; keep their
     // /proc/<pid>/exe and memory from the container's processes from the first instruction
     // (the flag is inherited by the clone; execve resets it for the container's program)
     sys.prctl(PR.SET_DUMPABLE, 0);
+    send(plan.syncFd, { type: "stage1", pid: sys.getpid() });
     mark(plan, "stage 1 running");
-    sys.close(plan.lockFd);
-    const r = new SyncReader(plan.syncFd);
     r.expect("go", "wait for the parent");
     mark(plan, "stage 1 in the cgroups");
     const nss = plan.spec.linux?.namespaces ?? [];
@@ -90,7 +96,7 @@ export function runStage1(sys: Sys, plan: InitPlan): never {
 }
 
 /** Stage 2: the container's PID 1 sets up its world, waits for `start`, and execs. */
-function runStage2(sys: Sys, plan: InitPlan): never {
+function runStage2(sys: Sys, plan: Init): never {
   try {
     const { spec } = plan;
     const proc = spec.process!;
@@ -168,6 +174,7 @@ function runStage2(sys: Sys, plan: InitPlan): never {
       sys.exit(1);
     }
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
+    sys.resetSignals(); // the engine ignores SIGPIPE and SIGXFSZ; the container's program must not inherit that
     loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
     try {
@@ -193,11 +200,11 @@ function hookState(plan: InitPlan, status: string, pid: number): HookState {
 }
 
 /** a --debug timeline point, sent to the parent which prints it with its duration */
-function mark(plan: InitPlan, what: string): void {
-  if (plan.debug) send(plan.syncFd, { type: "debug", msg: `timing ${what} @${performance.now()}` });
+function mark(plan: Init, what: string): void {
+  if (plan.debug) send(plan.syncFd, { type: "debug", msg: `timing ${what} @${performance.timeOrigin + performance.now()}` });
 }
 
-function fail(sys: Sys, fd: number, e: unknown): never {
+export function fail(sys: Sys, fd: number, e: unknown): never {
   try {
     send(fd, { type: "error", message: e instanceof Error ? e.message : String(e), errno: errnoOf(e) });
   } catch {

@@ -3,6 +3,9 @@
 import * as fs from "node:fs";
 
 export type SyncMsg =
+  | { type: "plan"; kind: "create"; plan: import("./init").InitPlan }
+  | { type: "plan"; kind: "exec"; exec: import("./exec").ExecPlan }
+  | { type: "stage1"; pid: number }
   | { type: "go" }
   | { type: "userns" }
   | { type: "mapped" }

@@ -1,27 +1,95 @@
-// The JS engine's threads versus fork(2). fork copies only the calling thread; a lock that
-// another engine thread held at that moment stays held forever in the child. Measured with 4x200
-// parallel `run`s on this 2-CPU machine: 0.3-1% of init children hung parked in
-// pthread_cond_wait (a WTF::Lock held by a JIT or MarkedBlock warm-up thread: JITWorker,
-// JSCWarmUp). Tried, still hanging: a full GC before fork, useConcurrentJIT=0, a tier-up policy of
-// 1e6, useConcurrentGC=0 with one GC marker, useWarmUpMarkedBlocks=0 alone. With useJIT=0 the
-// engine starts neither thread kind and 2x800 runs had no hang; tsrunc's code runs once per
-// call, so the interpreter costs nothing measurable. JSC reads options only at start: re-exec.
-import { realSys } from "../sys";
+// The init engine: the processes that end up inside the container run in a second, fresh engine.
+//
+// Two reasons, one mechanism:
+// - fork(2) and the JS engine's threads. fork copies only the calling thread; a lock another
+//   engine thread held at that moment stays held forever in the child. Measured with 4x200
+//   parallel `run`s on this 2-CPU machine: 0.3-1% of init children hung in pthread_cond_wait on a
+//   WTF::Lock of a JIT or MarkedBlock warm-up thread (JITWorker, JSCWarmUp). A GC before fork,
+//   useConcurrentJIT=0, a 1e6 tier-up policy, one GC marker, useWarmUpMarkedBlocks=0 alone: still
+//   hanging. With useJIT=0 neither thread kind starts and 2x800 runs had no hang. JSC reads its
+//   options only at start, so the engine that forks is started with them.
+// - CVE-2019-5736. Until execve, the init and exec processes are this executable, visible from
+//   the container's pid namespace; a container process that may ptrace-read them (CAP_SYS_PTRACE)
+//   opens /proc/<pid>/exe and writes the runtime's file once it stops running. The init engine is
+//   executed from a read-only, detached bind mount of the executable, so that file refuses writes
+//   (EROFS), for as long as the container holds the fd, without copying 100 MB into a memfd.
+//
+// The parent (`create`, `run`, `exec`) keeps its JIT and never forks: posix_spawn starts the
+// init engine at once, while the parent loads and validates the config, and sends it the plan.
+import { AT_EMPTY_PATH, AT_FDCWD, F_SETFD, MOUNT_ATTR, O, PR, type Sys } from "../sys";
 
 export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
   BUN_JSC_useJIT: "0",
 };
 
-const FORKING = new Set(["create", "run", "exec"]);
+/** the environment variable that marks an init engine: "<sync fd>,<console fd>" */
+export const INIT_ENV = "_TSRUNC_INIT";
 
-/** Re-executes tsrunc with FORK_SAFE_ENGINE_ENV when `command` forks and the options are not set. */
-export function forkSafeEngine(command: string | undefined): void {
-  if (!command || !FORKING.has(command)) return;
-  if (Object.entries(FORK_SAFE_ENGINE_ENV).every(([k, v]) => process.env[k] === v)) return;
-  // libc's execve, not process.execve: the engine's closes fds above 2, and --preserve-fds,
-  // LISTEN_FDS and conmon's sync pipes must pass through
-  const env = Object.entries({ ...process.env, ...FORK_SAFE_ENGINE_ENV }).map(([k, v]) => `${k}=${v}`);
-  realSys().execve(process.execPath, [process.execPath, ...process.argv.slice(2)], env);
+const OPEN_TREE_CLONE = 1;
+
+export interface InitEngine {
+  pid: number;
+  /** the parent's end of the sync socket (line-delimited JSON, sync.ts) */
+  sock: number;
+  /** the parent's end of the socket that carries the pty master and the seccomp notify fd */
+  consoleSock: number;
+  /** how the executable was protected: "read-only bind" or why not */
+  exe: string;
+}
+
+/**
+ * Starts `tsrunc init` in a fresh engine. It inherits our stdio and every fd without CLOEXEC
+ * (--preserve-fds, LISTEN_FDS, conmon's pipes), like a forked child would.
+ */
+export function spawnInitEngine(sys: Sys): InitEngine {
+  const [sock, childSock] = sys.socketpair();
+  const [consoleSock, childConsole] = sys.socketpair();
+  let exeFd = -1;
+  let exe = "read-only bind";
+  try {
+    exeFd = readOnlyExecutable(sys);
+  } catch (e) {
+    // rootless: no CAP_SYS_ADMIN for a bind mount, and no write access to a root-owned binary either
+    exe = `the executable itself (${e instanceof Error ? e.message : String(e)})`;
+  }
+  try {
+    sys.fcntl(childSock, F_SETFD, 0);
+    sys.fcntl(childConsole, F_SETFD, 0);
+    // a subreaper keeps PID 1 our child when the init engine forks (linux/process.ts) and exits
+    sys.prctl(PR.SET_CHILD_SUBREAPER, 1);
+    const env = Object.entries({ ...process.env, ...FORK_SAFE_ENGINE_ENV, [INIT_ENV]: `${childSock},${childConsole}` }).map(([k, v]) => `${k}=${v}`);
+    const path = exeFd >= 0 ? `/proc/self/fd/${exeFd}` : "/proc/self/exe";
+    const pid = sys.posixSpawn(path, ["tsrunc", "init"], env);
+    return { pid, sock, consoleSock, exe };
+  } catch (e) {
+    sys.close(sock);
+    sys.close(consoleSock);
+    throw e;
+  } finally {
+    sys.close(childSock);
+    sys.close(childConsole);
+    if (exeFd >= 0) sys.close(exeFd);
+  }
+}
+
+/** A detached read-only bind mount of our executable; exec'ing /proc/self/fd/N runs from it. */
+function readOnlyExecutable(sys: Sys): number {
+  const fd = sys.openTree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | O.CLOEXEC);
+  try {
+    sys.mountSetattr(fd, "", AT_EMPTY_PATH, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 });
+  } catch (e) {
+    sys.close(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** the init engine's two inherited sockets, or null when this process is not one */
+export function initEngineFds(): { sync: number; console: number } | null {
+  const v = process.env[INIT_ENV];
+  if (!v || !/^\d+,\d+$/.test(v)) return null;
+  const [sync, console] = v.split(",").map(Number);
+  return { sync, console };
 }
 
 /** true when the engine runs with the fork-safe options (checked before each fork) */

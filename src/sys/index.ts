@@ -74,6 +74,10 @@ export interface Sys {
   ioctl(fd: number, request: number, arg: Buffer): void;
 
   execve(path: string, argv: string[], envp: string[]): never;
+  /** posix_spawn(3) with default file actions and attributes: the child inherits every fd not marked CLOEXEC */
+  posixSpawn(path: string, argv: string[], envp: string[]): number;
+  /** every catchable signal back to SIG_DFL: ignored dispositions survive execve(2) */
+  resetSignals(): void;
   setgroups(gids: number[]): void;
   setresuid(uid: number): void;
   setresgid(gid: number): void;

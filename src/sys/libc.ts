@@ -70,6 +70,8 @@ export function createLibcSys(): Sys {
     recvmsg: f("long recvmsg(int, tsrunc_msghdr *, int)"),
     ioctl: f("int ioctl(int, unsigned long, ...)"),
     execve: f("int execve(const char *, const char **, const char **)"),
+    posix_spawn: f("int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)"),
+    signal: f("void *signal(int, void *)"),
     setgroups: f("int setgroups(size_t, const uint32 *)"),
     setresuid: f("int setresuid(uint32, uint32, uint32)"),
     setresgid: f("int setresgid(uint32, uint32, uint32)"),
@@ -206,6 +208,16 @@ export function createLibcSys(): Sys {
     execve(path, argv, envp): never {
       c.execve(path, [...argv, null], [...envp, null]);
       throw new SysError("execve", errno(), q(path));
+    },
+    posixSpawn(path, argv, envp) {
+      const pid = [0];
+      const r = c.posix_spawn(pid, path, null, null, [...argv, null], [...envp, null]);
+      if (r !== 0) throw new SysError("posix_spawn", r, q(path));
+      return pid[0];
+    },
+    resetSignals() {
+      // 32 and 33 belong to glibc's threads (signal() refuses them); KILL and STOP cannot change
+      for (let sig = 1; sig <= 64; sig++) if (sig !== 9 && sig !== 19 && sig !== 32 && sig !== 33) c.signal(sig, null);
     },
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),
