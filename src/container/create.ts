@@ -11,7 +11,8 @@ import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir } from "../linux/cgroups";
+import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
+import { primeCgroupMoves } from "../linux/cgroups/prime";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
@@ -40,6 +41,8 @@ export interface CreateOptions {
   proxyTerminal?: boolean;
 }
 
+interface HostCgroups { hierarchies: Hierarchy[]; own: Map<string, string> }
+
 export interface Created {
   saved: SavedState;
   dir: string;
@@ -57,11 +60,12 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   // 0. the init engine starts now and loads while we read the config; a refusal below kills it
   const engine = step("start the init engine", () => spawnInitEngine(sys));
   t.mark("spawn the init engine");
+  const hierarchies = hostHierarchies(), ownCg = ownCgroups();
   try {
-    return createWith(sys, opts, engine, t);
+    return createWith(sys, opts, engine, { hierarchies, own: ownCg }, t);
   } catch (e) {
     try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* exited */ }
-    reap(sys, engine.pid);
+    reap(sys, engine.pid); // ECHILD when it was stage 1 and the undo steps reaped it
     throw e;
   } finally {
     sys.close(engine.sock);
@@ -69,7 +73,7 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
   }
 }
 
-function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, t: Timeline): Created {
+function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, t: Timeline): Created {
   const bundle = path.resolve(opts.bundle || ".");
   const { spec, warnings } = loadSpec(bundle, hostFacts());
   for (const w of warnings) log.warn(w);
@@ -96,7 +100,7 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, t: Timeli
   const lockFd = lockDir(sys, dir);
   const undo: (() => void)[] = [() => fs.rmSync(dir, { recursive: true, force: true })];
   try {
-    const { saved, consoleMaster } = setUp(sys, opts, engine, spec, bundle, rootfs, dir, undo, t);
+    const { saved, consoleMaster } = setUp(sys, opts, engine, cg, spec, bundle, rootfs, dir, undo, t);
     return { saved, dir, lockFd, consoleMaster };
   } catch (e) {
     const cleanupErrors: string[] = [];
@@ -108,10 +112,10 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, t: Timeli
   }
 }
 
-function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
+function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
   // 3. cgroups, made from the parent side; the init joins them before it creates its cgroup ns
-  const cgDirs = cgroupDirs(hostHierarchies(), ownCgroups(), spec.linux?.cgroupsPath, opts.id);
+  const cgDirs = cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
   const created = step("create cgroups", () => createCgroups(cgDirs));
   undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
   // a create killed from here on leaves a "creating" state that delete --force can clean up
@@ -123,6 +127,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, spec: Spec, bu
   writeSaved(dir, saved);
   // limits go in before any process joins: a small memory limit must hold from the first page
   step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
+  // not earlier: the no-op move holds cgroup_mutex through its grace period, and mkdir needs it
+  primeCgroupMoves(cg.hierarchies, cg.own);
   t.mark("cgroups");
 
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
@@ -152,9 +158,9 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, spec: Spec, bu
   let consoleMaster: number | undefined;
   try {
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
-    // once the init engine is reaped, stage 1 and PID 1 are our children (we are a subreaper),
-    // before PID 1 sets its parent-death signal
-    reap(sys, engine.pid);
+    // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
+    // are a subreaper), before PID 1 sets its parent-death signal
+    if (stage1 !== engine.pid) reap(sys, engine.pid);
     t.mark("fork");
     // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
     // joins the cgroups first. Otherwise PID 1 joins them while it sets up its mounts: moving a

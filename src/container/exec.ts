@@ -74,8 +74,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   try {
     send(engine.sock, { type: "plan", kind: "exec", exec: { opts, pid: saved.pid, joins } });
     const stage1 = (r.expect("stage1", "start the exec process", (m) => log.debug(m)) as { pid: number }).pid;
-    // the init engine exits after its fork: once it is reaped, its children are ours (subreaper)
-    reapQuietly(sys, engine.pid);
+    // a forked stage 1: the init engine exits after the fork; once it is reaped, its children are
+    // ours (subreaper)
+    if (stage1 !== engine.pid) reapQuietly(sys, engine.pid);
     pid = (r.expect("pid", "enter the container's namespaces", (m) => log.debug(m)) as { pid: number }).pid;
     reapQuietly(sys, stage1);
     enterCgroups(saved.cgroups.filter((d) => fs.existsSync(d.dir)), pid);

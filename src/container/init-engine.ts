@@ -4,11 +4,11 @@
 import { O, F_SETFD, FD_CLOEXEC, type Sys } from "../sys";
 import type { Mount } from "../spec/types";
 import { step } from "../errors";
-import { SyncReader } from "./sync";
+import { SyncReader, send } from "./sync";
 import { runStage1, fail, type InitPlan } from "./init";
 import { execStage1, type ExecPlan } from "./exec";
 import { engineIsForkSafe } from "../linux/engine";
-import { forkSingleThreaded } from "../linux/process";
+import { forkSingleThreaded, threadCount } from "../linux/process";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { seccompLib } from "../sys/seccomp";
 
@@ -18,11 +18,19 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number })
     sys.fcntl(fds.sync, F_SETFD, FD_CLOEXEC);
     sys.fcntl(fds.console, F_SETFD, FD_CLOEXEC);
     if (!engineIsForkSafe()) throw new Error("init: the engine was started without the fork-safe options (see src/linux/engine.ts)");
+    const ready = performance.now();
     const r = new SyncReader(fds.sync);
     const m = r.expect("plan", "wait for the plan");
     if (m.type !== "plan") throw new Error("unreachable");
     if (m.kind === "create") {
       const plan = m.plan;
+      if (plan.debug) {
+        // marks are absolute times: the parent's clock starts at its own exec
+        const at = (ms: number) => ` @${performance.timeOrigin + ms}`;
+        send(fds.sync, { type: "debug", msg: `timing init engine: exec${at(0)}` });
+        send(fds.sync, { type: "debug", msg: `timing init engine: start to ready for the plan${at(ready)}` });
+        send(fds.sync, { type: "debug", msg: `timing init engine: plan read${at(performance.now())}` });
+      }
       const fifoFd = step("open exec.fifo", () => sys.open(plan.fifoPath, O.PATH | O.CLOEXEC, 0));
       const idmapFds = idmappedMountNamespaces(sys, plan);
       // dlopen before fork: the child must not take the dynamic loader's locks
@@ -48,11 +56,14 @@ function idmappedMountNamespaces(sys: Sys, plan: InitPlan): Map<Mount, number> {
 }
 
 /**
- * unshare(CLONE_NEWUSER) and setns() into user and mount namespaces need a single-threaded caller;
- * an engine has helper threads, so stage 1 is a forked child (linux/process.ts). We exit after the
- * fork: our parent is a child subreaper and adopts stage 1 and the container's PID 1.
+ * unshare(CLONE_NEWUSER) and setns() into user and mount namespaces need a single-threaded caller,
+ * and stage 1's clone copies only the calling thread (a lock held by another would stay held).
+ * Started with SINGLE_THREAD_ENV (engine.ts) we usually are single-threaded: then we are stage 1,
+ * and PID 1 (CLONE_PARENT) is our parent's child. Otherwise stage 1 is a forked child
+ * (linux/process.ts) and we exit after the fork: our parent, a child subreaper, adopts it.
  */
 function becomeStage1(sys: Sys, stage1: () => never): never {
+  if (threadCount() === 1) stage1();
   // a collection in flight at fork would leave the child waiting for collector threads that fork
   // did not copy; a full collection first leaves none in flight
   Bun.gc(true);

@@ -22,6 +22,14 @@ export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
   BUN_JSC_useJIT: "0",
 };
 
+// The init engine also runs without the collector's helper threads and mimalloc's purge thread,
+// so it usually stays single-threaded and can be stage 1 itself, without a fork (init-engine.ts).
+const SINGLE_THREAD_ENV: Record<string, string> = {
+  BUN_JSC_useConcurrentGC: "0",
+  BUN_JSC_numberOfGCMarkers: "1",
+  MIMALLOC_PURGE_DELAY: "-1",
+};
+
 /** the environment variable that marks an init engine: "<sync fd>,<console fd>" */
 export const INIT_ENV = "_TSRUNC_INIT";
 
@@ -57,7 +65,7 @@ export function spawnInitEngine(sys: Sys): InitEngine {
     sys.fcntl(childConsole, F_SETFD, 0);
     // a subreaper keeps PID 1 our child when the init engine forks (linux/process.ts) and exits
     sys.prctl(PR.SET_CHILD_SUBREAPER, 1);
-    const env = Object.entries({ ...process.env, ...FORK_SAFE_ENGINE_ENV, [INIT_ENV]: `${childSock},${childConsole}` }).map(([k, v]) => `${k}=${v}`);
+    const env = Object.entries({ ...process.env, ...FORK_SAFE_ENGINE_ENV, ...SINGLE_THREAD_ENV, [INIT_ENV]: `${childSock},${childConsole}` }).map(([k, v]) => `${k}=${v}`);
     const path = exeFd >= 0 ? `/proc/self/fd/${exeFd}` : "/proc/self/exe";
     const pid = sys.posixSpawn(path, ["tsrunc", "init"], env);
     return { pid, sock, consoleSock, exe };
