@@ -229,7 +229,7 @@ export class FakeSys implements Sys {
   ioctl(fd: number, request: number, arg: Buffer): void { this.record("ioctl", [fd, request, arg]); }
 
   posixSpawn(p: string, argv: string[], envp: string[]): number { this.record("posixSpawn", [p, argv, envp]); return this.forkPid; }
-  resetSignals(): void { this.record("resetSignals", []); }
+  resetSignals(signals: number[]): void { this.record("resetSignals", [signals]); }
   execve(p: string, argv: string[], envp: string[]): never {
     this.record("execve", [p, argv, envp]);
     throw new FakeExit("execve");

@@ -1,4 +1,5 @@
 import type { Flags } from "./argv";
+import { startInitEngine } from "../linux/engine";
 import type { GlobalArgs } from "./globals";
 
 export const flags: Flags = {
@@ -25,7 +26,9 @@ export function createOptions(a: CreateArgs) {
 export const command = "create <id>";
 export const describe = "create a container";
 export async function handler(a: CreateArgs): Promise<void> {
+  // the init engine first: it starts while the create path loads (linux/engine.ts)
+  const engine = startInitEngine();
   const { createContainer } = await import("../container/create");
-  const { realSys } = await import("../sys");
-  createContainer(realSys(), createOptions(a));
+  const { lazySys } = await import("../sys");
+  createContainer(lazySys(), { ...createOptions(a), engine });
 }

@@ -74,12 +74,12 @@ export function execProcess(base: Process, a: ExecArgs): Process {
 export async function handler(a: ExecArgs): Promise<void> {
   const { execInContainer, loadContainer } = await import("../container/exec");
   const { unknownCapabilities } = await import("../linux/capabilities");
-  const { realSys } = await import("../sys");
+  const { lazySys } = await import("../sys");
   const { spec } = loadContainer(a.root, a.id);
   const proc = execProcess(spec.process!, a);
   const bad = unknownCapabilities(proc.capabilities);
   if (bad.length) throw new UsageError(bad.join("; "));
-  process.exitCode = await execInContainer(realSys(), {
+  process.exitCode = await execInContainer(lazySys(), {
     root: a.root, id: a.id, process: proc, detach: a.detach, pidFile: a["pid-file"], preserveFds: a["preserve-fds"], ignorePaused: a["ignore-paused"], consoleSocket: a["console-socket"], seccomp: spec.linux?.seccomp as never,
   });
 }

@@ -1,4 +1,5 @@
 import type { Flags } from "./argv";
+import { startInitEngine } from "../linux/engine";
 import { flags as createFlags, createOptions, type CreateArgs } from "./create";
 
 export const command = "run <id>";
@@ -9,7 +10,9 @@ export const flags: Flags = {
     keep: { type: "boolean", default: false, describe: "do not delete the container after it exits" },
 };
 export async function handler(a: CreateArgs & { detach: boolean; keep: boolean }): Promise<void> {
+  // the init engine first: it starts while the create path loads (linux/engine.ts)
+  const engine = startInitEngine();
   const { runContainer } = await import("../container/run");
-  const { realSys } = await import("../sys");
-  process.exitCode = await runContainer(realSys(), { ...createOptions(a), detach: a.detach, keep: a.keep });
+  const { lazySys } = await import("../sys");
+  process.exitCode = await runContainer(lazySys(), { ...createOptions(a), engine, detach: a.detach, keep: a.keep });
 }

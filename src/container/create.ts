@@ -13,6 +13,7 @@ import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from ".
 import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
 import { primeCgroupMoves } from "../linux/cgroups/prime";
+import { spawnSys } from "../sys/spawn";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
@@ -39,6 +40,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** `run` in the foreground with a terminal and no console socket: keep the master */
   proxyTerminal?: boolean;
+  /** the init engine, when the caller started it even before loading this module */
+  engine?: InitEngine;
 }
 
 interface HostCgroups { hierarchies: Hierarchy[]; own: Map<string, string> }
@@ -54,18 +57,21 @@ export interface Created {
 
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const t = timeline;
-  // 1. everything that can be refused is refused before any side effect
-  const idProblem = validateId(opts.id);
-  if (idProblem) throw new UsageError(idProblem);
-  // 0. the init engine starts now and loads while we read the config; a refusal below kills it
-  const engine = step("start the init engine", () => spawnInitEngine(sys));
+  // 0. the init engine starts first and loads while we read the config; a refusal kills it
+  const engine = opts.engine ?? step("start the init engine", () => spawnInitEngine(spawnSys()));
   t.mark("spawn the init engine");
-  const hierarchies = hostHierarchies(), ownCg = ownCgroups();
   try {
+    // 1. everything that can be refused is refused before any other side effect
+    const idProblem = validateId(opts.id);
+    if (idProblem) throw new UsageError(idProblem);
+    const hierarchies = hostHierarchies(), ownCg = ownCgroups();
     return createWith(sys, opts, engine, { hierarchies, own: ownCg }, t);
   } catch (e) {
-    try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* exited */ }
-    reap(sys, engine.pid); // ECHILD when it was stage 1 and the undo steps reaped it
+    // reaped already when it was stage 1 (its pid may be reused since)
+    if (!engine.reaped) {
+      try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* exited */ }
+      reap(sys, engine.pid);
+    }
     throw e;
   } finally {
     sys.close(engine.sock);
@@ -153,14 +159,21 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   const r = new SyncReader(parentSock);
   const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2)) - performance.timeOrigin) : log.debug(m));
   let initPid = 0, stage1 = 0;
-  undo.push(() => { if (stage1) reap(sys, stage1); });
+  const reapStage1 = () => {
+    reap(sys, stage1);
+    if (stage1 === engine.pid) engine.reaped = true;
+  };
+  undo.push(() => { if (stage1) reapStage1(); });
   undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
   let consoleMaster: number | undefined;
   try {
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
     // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
     // are a subreaper), before PID 1 sets its parent-death signal
-    if (stage1 !== engine.pid) reap(sys, engine.pid);
+    if (stage1 !== engine.pid) {
+      reap(sys, engine.pid);
+      engine.reaped = true;
+    }
     t.mark("fork");
     // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
     // joins the cgroups first. Otherwise PID 1 joins them while it sets up its mounts: moving a
@@ -195,7 +208,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
           saved.intelRdtDirs = applyIntelRdt(spec.linux.intelRdt as IntelRdt, opts.id, initPid);
           undo.push(() => { removeIntelRdt(saved.intelRdtDirs ?? []); });
         }
-        reap(sys, stage1);
+        reapStage1();
       } else if (m.type === "hooks") hooksAsked = true;
       else if (m.type === "ready") ready = true;
       else throw new Error(`set up the container: unexpected message ${JSON.stringify(m)}`);

@@ -13,7 +13,8 @@ import { UsageError, StepError, errnoOf, step } from "../errors";
 import { log } from "../log";
 import { stateDir, statusOf, type SavedState } from "../state/state";
 import { NS_FLAG, NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
-import { assertSingleThreaded, exitCodeOf } from "../linux/process";
+import { assertSingleThreaded, exitCodeOf, nonDefaultSignals } from "../linux/process";
+import { spawnSys } from "../sys/spawn";
 import { spawnInitEngine } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
@@ -68,7 +69,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     const name = NS_PROC_NAME[t];
     try { return fs.readlinkSync(`/proc/${saved.pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`); } catch { return false; }
   });
-  const engine = step("start the init engine", () => spawnInitEngine(sys));
+  const engine = step("start the init engine", () => spawnInitEngine(spawnSys()));
   const r = new SyncReader(engine.sock);
   let pid = 0, master: number | undefined;
   try {
@@ -142,7 +143,7 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
     const env = opts.process.env ?? [];
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
     setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
-    sys.resetSignals(); // as in init.ts: no ignored signals from the engine
+    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // as in init.ts: no ignored signals from the engine
     loadSeccompLate(opts.process, opts.seccomp, () => {});
     sys.execve(exe, opts.process.args!, env);
   } catch (e) {

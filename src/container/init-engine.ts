@@ -12,7 +12,7 @@ import { forkSingleThreaded, threadCount } from "../linux/process";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { seccompLib } from "../sys/seccomp";
 
-export function initEngineMain(sys: Sys, fds: { sync: number; console: number }): never {
+export function initEngineMain(sys: Sys, fds: { sync: number; console: number }, atMain = 0): never {
   try {
     // inherited across our exec only; no further (the container's execve closes them: success is silence)
     sys.fcntl(fds.sync, F_SETFD, FD_CLOEXEC);
@@ -28,6 +28,7 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number })
         // marks are absolute times: the parent's clock starts at its own exec
         const at = (ms: number) => ` @${performance.timeOrigin + ms}`;
         send(fds.sync, { type: "debug", msg: `timing init engine: exec${at(0)}` });
+        send(fds.sync, { type: "debug", msg: `timing init engine: start to main${at(atMain)}` });
         send(fds.sync, { type: "debug", msg: `timing init engine: start to ready for the plan${at(ready)}` });
         send(fds.sync, { type: "debug", msg: `timing init engine: plan read${at(performance.now())}` });
       }

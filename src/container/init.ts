@@ -14,7 +14,7 @@ import { openRoot } from "../linux/fsroot";
 import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devices";
 import { applySysctl } from "../linux/sysctl";
 import { newSessionKeyring } from "../linux/keyring";
-import { threadCount } from "../linux/process";
+import { threadCount, nonDefaultSignals } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
 import { runHooksInInit, type HookState } from "../linux/hooks";
@@ -174,7 +174,7 @@ function runStage2(sys: Sys, plan: Init): never {
       sys.exit(1);
     }
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
-    sys.resetSignals(); // the engine ignores SIGPIPE and SIGXFSZ; the container's program must not inherit that
+    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // the engine ignores SIGPIPE and SIGXFSZ; the container's program must not inherit that
     loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
     try {

@@ -40,6 +40,19 @@ export function assertSingleThreaded(what: string): void {
   if (n !== 1) throw new Error(`${what}: the init process has ${n} threads; the kernel requires exactly one`);
 }
 
+/**
+ * The signals whose disposition is not SIG_DFL, from /proc/self/status (SigIgn, SigCgt): the
+ * engine ignores some (SIGPIPE, SIGXFSZ, glibc's 32 and 33) and an ignored signal stays ignored
+ * across execve(2).
+ */
+export function nonDefaultSignals(status: string): number[] {
+  const mask = (field: string) => BigInt("0x" + (new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"));
+  const m = mask("SigIgn") | mask("SigCgt");
+  const out: number[] = [];
+  for (let sig = 1; sig <= 64; sig++) if ((m >> BigInt(sig - 1)) & 1n && sig !== 9 && sig !== 19) out.push(sig);
+  return out;
+}
+
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** execvp's lookup, done by hand so the container's own PATH (from process.env) is used. */

@@ -76,8 +76,8 @@ export interface Sys {
   execve(path: string, argv: string[], envp: string[]): never;
   /** posix_spawn(3) with default file actions and attributes: the child inherits every fd not marked CLOEXEC */
   posixSpawn(path: string, argv: string[], envp: string[]): number;
-  /** every catchable signal back to SIG_DFL: ignored dispositions survive execve(2) */
-  resetSignals(): void;
+  /** these signals back to SIG_DFL: ignored dispositions survive execve(2) */
+  resetSignals(signals: number[]): void;
   setgroups(gids: number[]): void;
   setresuid(uid: number): void;
   setresgid(gid: number): void;
@@ -102,6 +102,14 @@ export function exitNow(code: number): never {
   if (real) real.exit(code);
   const reallyExit = (process as unknown as { reallyExit?: (code: number) => never }).reallyExit;
   return (reallyExit ?? process.exit)(code);
+}
+
+/**
+ * realSys(), loaded on the first call instead of now: create, run and exec start the init engine
+ * (through sys/spawn.ts) before they need koffi, so its load overlaps the engine's start.
+ */
+export function lazySys(): Sys {
+  return new Proxy({} as Sys, { get: (_t, k) => realSys()[k as keyof Sys] });
 }
 
 /** The koffi-backed Sys, loaded on first use so verbs that make no kernel calls skip the addon. */

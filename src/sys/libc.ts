@@ -7,7 +7,7 @@ import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./i
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const koffi = require("../../node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node");
 
-const SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
+const SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
 const SYS_open_tree = 428, SYS_move_mount = 429;
@@ -71,7 +71,6 @@ export function createLibcSys(): Sys {
     ioctl: f("int ioctl(int, unsigned long, ...)"),
     execve: f("int execve(const char *, const char **, const char **)"),
     posix_spawn: f("int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)"),
-    signal: f("void *signal(int, void *)"),
     setgroups: f("int setgroups(size_t, const uint32 *)"),
     setresuid: f("int setresuid(uint32, uint32, uint32)"),
     setresgid: f("int setresgid(uint32, uint32, uint32)"),
@@ -215,9 +214,10 @@ export function createLibcSys(): Sys {
       if (r !== 0) throw new SysError("posix_spawn", r, q(path));
       return pid[0];
     },
-    resetSignals() {
-      // 32 and 33 belong to glibc's threads (signal() refuses them); KILL and STOP cannot change
-      for (let sig = 1; sig <= 64; sig++) if (sig !== 9 && sig !== 19 && sig !== 32 && sig !== 33) c.signal(sig, null);
+    resetSignals(signals) {
+      // rt_sigaction(2) itself: glibc's wrappers refuse its own 32 and 33, which the engine ignores
+      const dfl = Buffer.alloc(32); // struct kernel_sigaction: SIG_DFL, no flags, empty mask
+      for (const sig of signals) check(c.syscall(SYS_rt_sigaction, "int", sig, "void *", dfl, "void *", null, "size_t", 8), "rt_sigaction", String(sig));
     },
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),

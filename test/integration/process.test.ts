@@ -24,6 +24,16 @@ describe("process", () => {
     expect(statusField(pid, "CapAmb")).toBe(capHex([10]));
   });
 
+  test("the container's process and an exec'd one start with default signal dispositions", () => {
+    // the engine ignores SIGPIPE, SIGXFSZ and glibc's 32/33; ignored signals survive execve
+    const id = newId("sigs");
+    const pid = runDetached(id, bundle(["sleep", "30"]));
+    for (const f of ["SigIgn", "SigCgt", "SigBlk"]) expect(statusField(pid, f)).toBe("0000000000000000");
+    const r = tsrunc(["exec", id, "grep", "-E", "^Sig(Ign|Cgt|Blk)", "/proc/self/status"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n");
+  });
+
   test("capabilities of a non-root user survive execve only through ambient", () => {
     const pid = runDetached(newId("capsuser"), bundle(["sleep", "30"], (c) => {
       c.process.user = { uid: 1000, gid: 1000 };

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import {
-  assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount,
+  assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount, nonDefaultSignals,
 } from "../../src/linux/process";
 import { FakeSys } from "../fake-sys";
 
@@ -102,5 +102,15 @@ describe("fork recipe and fds", () => {
     const s = new FakeSys();
     clearCloexec(s, 5);
     expect(s.calls).toEqual([{ op: "fcntl", args: [5, 2, 0] }]);
+  });
+});
+
+describe("nonDefaultSignals", () => {
+  test("reads ignored and caught signals from /proc/<pid>/status, glibc's 32 and 33 too", () => {
+    const status = "Name:\tx\nSigPnd:\t0000000000000000\nSigBlk:\t0000000000000000\nSigIgn:\t0000000001001000\nSigCgt:\t0000000180000002\n";
+    expect(nonDefaultSignals(status)).toEqual([2, 13, 25, 32, 33]);
+  });
+  test("none when every disposition is the default", () => {
+    expect(nonDefaultSignals("SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n")).toEqual([]);
   });
 });
