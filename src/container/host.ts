@@ -1,21 +1,43 @@
 // Facts about this host that validation needs; probed here so src/spec stays pure.
+// Probed at the least cost, because every create pays for it: /proc/self/ns is read with one
+// getdents instead of one stat per type, and the facts only rare configs need (cgroup v2 for
+// `unified` or swap, SELinux for a label, our own netns for a joined one) are probed on first read.
 import * as fs from "node:fs";
 import type { HostFacts } from "../spec/validate";
 import type { NamespaceType } from "../spec/types";
 import { NS_PROC_NAME } from "../linux/namespaces";
 
-export function hostFacts(): HostFacts {
-  const namespaces = new Set<NamespaceType>();
-  for (const [type, name] of Object.entries(NS_PROC_NAME)) {
-    if (fs.existsSync(`/proc/self/ns/${name}`)) namespaces.add(type as NamespaceType);
+/** the namespace types whose file /proc/self/ns lists */
+export function kernelNamespaces(entries: readonly string[]): Set<NamespaceType> {
+  const present = new Set(entries);
+  const out = new Set<NamespaceType>();
+  for (const type in NS_PROC_NAME) {
+    if (present.has(NS_PROC_NAME[type as NamespaceType])) out.add(type as NamespaceType);
   }
-  const own = fs.statSync("/proc/self/ns/net");
+  return out;
+}
+
+export function hostFacts(): HostFacts {
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync("/proc/self/ns");
+  } catch {
+    // no /proc: no namespace is known to be supported, as when each file was missing
+  }
+  let own: fs.Stats | undefined;
+  let cgroupV2: boolean | undefined;
+  let selinux: boolean | undefined;
   return {
-    namespaces,
+    namespaces: kernelNamespaces(entries),
     rootless: process.geteuid?.() !== 0,
-    cgroupV2: fs.existsSync("/sys/fs/cgroup/cgroup.controllers"),
-    selinux: fs.existsSync("/sys/fs/selinux/enforce"),
+    get cgroupV2() {
+      return (cgroupV2 ??= fs.existsSync("/sys/fs/cgroup/cgroup.controllers"));
+    },
+    get selinux() {
+      return (selinux ??= fs.existsSync("/sys/fs/selinux/enforce"));
+    },
     isHostNetns: (p) => {
+      own ??= fs.statSync("/proc/self/ns/net");
       try {
         const st = fs.statSync(p);
         return st.dev === own.dev && st.ino === own.ino;

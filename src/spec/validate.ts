@@ -292,7 +292,8 @@ function ioPriority(spec: Spec): Problem[] {
 }
 
 function selinux(spec: Spec, host: HostFacts): Problem[] {
-  if (host.selinux !== false || !spec.process?.selinuxLabel) return [];
+  // the label first: host.selinux may be a probe (container/host.ts)
+  if (!spec.process?.selinuxLabel || host.selinux !== false) return [];
   return [err("/process/selinuxLabel", "SELinux is disabled or not supported on this host: remove the label")];
 }
 
@@ -317,8 +318,9 @@ function cgroups(spec: Spec, host: HostFacts): Problem[] {
   const limit = num(r.memory?.limit) ?? 0;
   const swap = num(r.memory?.swap) ?? 0;
   // cgroup v2 has memory.swap.max (swap alone) where v1 had memsw (memory + swap): runc converts
-  // swap - limit, which only makes sense for a positive limit no bigger than swap.
-  if (host.cgroupV2 === true && swap > 0 && !(limit === -1 && swap === 0)) {
+  // swap - limit, which only makes sense for a positive limit no bigger than swap. swap is tested
+  // first: host.cgroupV2 may be a probe.
+  if (swap > 0 && host.cgroupV2 === true) {
     if (limit <= 0) out.push(err("/linux/resources/memory/swap", "cannot be set without a memory limit"));
     else if (swap < limit) out.push(err("/linux/resources/memory/swap", "must be at least the memory limit (it counts memory + swap)"));
   }

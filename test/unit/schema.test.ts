@@ -21,6 +21,13 @@ test("the committed generated validator matches schema/*.json", () => {
   expect(r.status).toBe(0);
 });
 
+test("the generated validator's patterns are literals, not RegExps built at load", () => {
+  // every tsrunc process evaluates the module; a literal's pattern is parsed at build time
+  const code = readFileSync(join(import.meta.dir, "..", "..", "src", "spec", "generated", "validate-config.js"), "utf8");
+  expect(code).not.toContain("new RegExp(");
+  expect(code.match(/^const pattern\d+ = \/.+\/u;$/gm)?.length).toBeGreaterThan(0);
+});
+
 describe("valid corpus passes the schema", () => {
   test("corpus is there", () => expect(validFiles.length).toBeGreaterThanOrEqual(6));
   for (const f of validFiles) {

@@ -613,7 +613,7 @@ return errors === 0;
 }
 
 const schema26 = {"type":"object","required":["type","soft","hard"],"properties":{"type":{"type":"string","pattern":"^RLIMIT_[A-Z]+$","hint":"must be an rlimit name such as RLIMIT_NOFILE (see getrlimit(2))"},"soft":{"$ref":"defs.json#/definitions/uint64"},"hard":{"$ref":"defs.json#/definitions/uint64"}}};
-const pattern0 = new RegExp("^RLIMIT_[A-Z]+$", "u");
+const pattern0 = /^RLIMIT_[A-Z]+$/u;
 
 function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -990,7 +990,7 @@ return errors === 0;
 }
 
 const schema33 = {"type":"string","pattern":"^[0-9, -]*$","hint":"must be a list of numbers and ranges such as \"0-3,7\""};
-const pattern1 = new RegExp("^[0-9, -]*$", "u");
+const pattern1 = /^[0-9, -]*$/u;
 
 function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1192,7 +1192,7 @@ return errors === 0;
 const schema39 = {"type":"object","properties":{"devices":{"type":"array","items":{"$ref":"defs-linux.json#/definitions/Device"}},"netDevices":{"type":"object","additionalProperties":{"$ref":"defs-linux.json#/definitions/NetDevice"}},"uidMappings":{"$ref":"defs.json#/definitions/ArrayOfIDMappings"},"gidMappings":{"$ref":"defs.json#/definitions/ArrayOfIDMappings"},"timeOffsets":{"type":"object","additionalProperties":{"$ref":"defs-linux.json#/definitions/TimeOffset"}},"namespaces":{"type":"array","items":{"$ref":"defs-linux.json#/definitions/NamespaceReference"}},"resources":{"$ref":"#/resources"},"cgroupsPath":{"type":"string"},"rootfsPropagation":{"$ref":"defs-linux.json#/definitions/RootfsPropagation"},"seccomp":{"$ref":"defs-linux.json#/definitions/Seccomp"},"sysctl":{"$ref":"defs.json#/definitions/mapStringString"},"maskedPaths":{"$ref":"defs.json#/definitions/ArrayOfStrings"},"readonlyPaths":{"$ref":"defs.json#/definitions/ArrayOfStrings"},"mountLabel":{"type":"string"},"intelRdt":{"$ref":"defs-linux.json#/definitions/IntelRdt"},"personality":{"$ref":"defs-linux.json#/definitions/Personality"},"memoryPolicy":{"$ref":"defs-linux.json#/definitions/MemoryPolicy"}}};
 const schema40 = {"type":"object","required":["type","path"],"properties":{"type":{"$ref":"#/definitions/FileType"},"path":{"$ref":"defs.json#/definitions/FilePath"},"fileMode":{"$ref":"#/definitions/FileMode"},"major":{"$ref":"#/definitions/Major"},"minor":{"$ref":"#/definitions/Minor"},"uid":{"$ref":"defs.json#/definitions/UID"},"gid":{"$ref":"defs.json#/definitions/GID"}},"if":{"properties":{"type":{"const":"p"}}},"else":{"required":["major","minor"]}};
 const schema41 = {"type":"string","pattern":"^[cbup]$","hint":"must be c (character), b (block), u (unbuffered character) or p (FIFO)"};
-const pattern2 = new RegExp("^[cbup]$", "u");
+const pattern2 = /^[cbup]$/u;
 
 function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1835,8 +1835,8 @@ return errors === 0;
 
 const schema55 = {"description":"config-linux.md: control groups. Memory values are int64 because -1 means unlimited.","type":"object","properties":{"devices":{"type":"array","items":{"$ref":"defs-linux.json#/definitions/DeviceCgroup"}},"memory":{"type":"object","properties":{"limit":{"$ref":"defs.json#/definitions/int64"},"reservation":{"$ref":"defs.json#/definitions/int64"},"swap":{"$ref":"defs.json#/definitions/int64"},"kernel":{"$ref":"defs.json#/definitions/int64"},"kernelTCP":{"$ref":"defs.json#/definitions/int64"},"swappiness":{"type":"integer","minimum":0,"maximum":100},"disableOOMKiller":{"type":"boolean"},"useHierarchy":{"type":"boolean"},"checkBeforeUpdate":{"type":"boolean"}}},"cpu":{"type":"object","properties":{"shares":{"$ref":"defs.json#/definitions/uint64"},"quota":{"$ref":"defs.json#/definitions/int64"},"burst":{"$ref":"defs.json#/definitions/uint64"},"period":{"$ref":"defs.json#/definitions/uint64"},"realtimeRuntime":{"$ref":"defs.json#/definitions/int64"},"realtimePeriod":{"$ref":"defs.json#/definitions/uint64"},"cpus":{"type":"string","pattern":"^[0-9, -]*$","hint":"must be a list of numbers and ranges such as \"0-3,7\""},"mems":{"type":"string","pattern":"^[0-9, -]*$","hint":"must be a list of numbers and ranges such as \"0-3,7\""},"idle":{"$ref":"defs.json#/definitions/int64"}}},"pids":{"type":"object","properties":{"limit":{"$ref":"defs.json#/definitions/int64"}}},"blockIO":{"type":"object","properties":{"weight":{"$ref":"defs-linux.json#/definitions/BlkioWeight"},"leafWeight":{"$ref":"defs-linux.json#/definitions/BlkioWeight"},"weightDevice":{"type":"array","items":{"$ref":"defs-linux.json#/definitions/BlockIODeviceWeight"}},"throttleReadBpsDevice":{"$ref":"defs-linux.json#/definitions/ArrayOfThrottles"},"throttleWriteBpsDevice":{"$ref":"defs-linux.json#/definitions/ArrayOfThrottles"},"throttleReadIOPSDevice":{"$ref":"defs-linux.json#/definitions/ArrayOfThrottles"},"throttleWriteIOPSDevice":{"$ref":"defs-linux.json#/definitions/ArrayOfThrottles"}}},"hugepageLimits":{"type":"array","items":{"type":"object","required":["pageSize","limit"],"properties":{"pageSize":{"type":"string","pattern":"^[0-9]+[KMGT]B$","hint":"must be a size with a unit, such as \"2MB\" or \"1GB\""},"limit":{"$ref":"defs.json#/definitions/uint64"}}}},"network":{"type":"object","properties":{"classID":{"$ref":"defs.json#/definitions/uint32"},"priorities":{"type":"array","items":{"$ref":"defs-linux.json#/definitions/NetworkInterfacePriority"}}}},"rdma":{"type":"object","additionalProperties":{"$ref":"defs-linux.json#/definitions/Rdma"}},"unified":{"$ref":"defs.json#/definitions/mapStringString"}}};
 const schema56 = {"type":"object","required":["allow"],"properties":{"allow":{"type":"boolean"},"type":{"type":"string","pattern":"^[acb]$","hint":"must be a (all), c (character) or b (block)"},"major":{"$ref":"#/definitions/Major"},"minor":{"$ref":"#/definitions/Minor"},"access":{"type":"string","pattern":"^[rwm]*$","hint":"must be made of the letters r, w and m (e.g. \"rwm\")"}}};
-const pattern3 = new RegExp("^[acb]$", "u");
-const pattern4 = new RegExp("^[rwm]*$", "u");
+const pattern3 = /^[acb]$/u;
+const pattern4 = /^[rwm]*$/u;
 
 function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2539,7 +2539,7 @@ validate190.errors = vErrors;
 return errors === 0;
 }
 
-const pattern7 = new RegExp("^[0-9]+[KMGT]B$", "u");
+const pattern7 = /^[0-9]+[KMGT]B$/u;
 
 function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
