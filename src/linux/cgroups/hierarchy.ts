@@ -53,14 +53,19 @@ export function parseProcCgroup(text: string): Map<string, string> {
  */
 export function cgroupDirs(hierarchies: Hierarchy[], own: Map<string, string>, cgroupsPath: string | undefined, id: string): CgroupDir[] {
   const p = cgroupsPath || id;
-  return hierarchies.map((h) => {
-    const base = path.isAbsolute(p) ? "/" : (own.get(h.key) ?? "/");
-    const inHierarchy = path.posix.join(base, p);
-    // inside a cgroup namespace the mount's root is the namespace root: strip it
-    const under = h.root !== "/" && (inHierarchy === h.root || inHierarchy.startsWith(h.root + "/"));
-    const rel = under ? inHierarchy.slice(h.root.length) || "/" : inHierarchy;
-    return { key: h.key, dir: path.posix.join(h.mountpoint, rel), version: h.version };
-  });
+  return hierarchies.map((h) => dirIn(h, path.posix.join(path.isAbsolute(p) ? "/" : (own.get(h.key) ?? "/"), p)));
+}
+
+/** one cgroup path ("/system.slice/x.scope", as /proc/<pid>/cgroup shows it) on every hierarchy */
+export function dirsAt(hierarchies: Hierarchy[], inHierarchy: string): CgroupDir[] {
+  return hierarchies.map((h) => dirIn(h, inHierarchy));
+}
+
+function dirIn(h: Hierarchy, inHierarchy: string): CgroupDir {
+  // inside a cgroup namespace the mount's root is the namespace root: strip it
+  const under = h.root !== "/" && (inHierarchy === h.root || inHierarchy.startsWith(h.root + "/"));
+  const rel = under ? inHierarchy.slice(h.root.length) || "/" : inHierarchy;
+  return { key: h.key, dir: path.posix.join(h.mountpoint, rel), version: h.version };
 }
 
 export function hostHierarchies(): Hierarchy[] {
