@@ -1,6 +1,7 @@
 import { main, commandOf } from "./cli/main";
 import { exitNow } from "./sys";
 import { initEngineFds, startInitEngineEarly } from "./linux/engine";
+import { primeCgroupMovesNow } from "./linux/cgroups/prime";
 
 // `tsrunc init` is the engine that create, run and exec start for the container side
 // (linux/engine.ts), like `runc init`; it is not a command for people. Its code is a chunk of
@@ -10,8 +11,12 @@ if (init) {
   const atMain = performance.now();
   void Promise.all([import("./container/init-engine"), import("./sys")]).then(([m, s]) => m.initEngineMain(s.realSys(), init, atMain));
 } else {
+  // create, run and exec: the init engine and the cgroup grace period get going before the rest
   const command = commandOf(process.argv.slice(2));
-  if (command === "run" || command === "create") startInitEngineEarly();
+  if (command === "run" || command === "create" || command === "exec") {
+    startInitEngineEarly();
+    primeCgroupMovesNow();
+  }
   // Exit as soon as the work is done. The engine's orderly teardown costs ~12 ms here (measured:
   // an empty compiled program takes 15 ms, 3.3 ms when it ends with reallyExit), and container
   // engines call the runtime 4-6 times per container. Output and logs are written synchronously.

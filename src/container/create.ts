@@ -12,7 +12,6 @@ import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
-import { primeCgroupMoves } from "../linux/cgroups/prime";
 import { spawnSys } from "../sys/spawn";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
@@ -120,22 +119,14 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
 
 function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
-  // 3. cgroups, made from the parent side; the init joins them before it creates its cgroup ns
   const cgDirs = cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
-  const created = step("create cgroups", () => createCgroups(cgDirs));
-  undo.push(() => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
   // a create killed from here on leaves a "creating" state that delete --force can clean up
   const saved: SavedState = {
     ociVersion: SPEC_VERSION, id: opts.id, pid: 0, bundle, rootfs, created: new Date().toISOString(), owner: "",
-    annotations: spec.annotations, initStartTime: 0, cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: created,
+    annotations: spec.annotations, initStartTime: 0, cgroupDirs: cgDirs.map((d) => d.dir), cgroups: cgDirs, cgroupCreated: [],
     namespaces: nss.filter((n) => !n.path).map((n) => n.type), rootless: process.getuid?.() !== 0, hooks: spec.hooks, creating: true, netDevices: spec.linux?.netDevices,
   };
   writeSaved(dir, saved);
-  // limits go in before any process joins: a small memory limit must hold from the first page
-  step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
-  // not earlier: the no-op move holds cgroup_mutex through its grace period, and mkdir needs it
-  primeCgroupMoves(cg.hierarchies, cg.own);
-  t.mark("cgroups");
 
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
   const fifo = fifoPath(dir);
@@ -152,9 +143,10 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
   };
 
-  // 4. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
+  // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
   send(engine.sock, { type: "plan", kind: "create", plan });
   t.mark("send the plan");
+
   const parentSock = engine.sock, consoleParent = engine.consoleSock;
   const r = new SyncReader(parentSock);
   const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2)) - performance.timeOrigin) : log.debug(m));
@@ -176,10 +168,25 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     }
     t.mark("fork");
     // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
-    // joins the cgroups first. Otherwise PID 1 joins them while it sets up its mounts: moving a
-    // task on cgroup v1 can wait ~10 ms for an RCU grace period, off the critical path that way.
+    // joins the cgroups before it unshares. Otherwise stage 1 goes on at once and PID 1 joins
+    // them before its mounts.
     const cgroupsEarly = newNamespace(nss, "cgroup");
-    if (cgroupsEarly) enterCgroups(cgDirs, stage1);
+    const makeCgroups = () => {
+      // mkdir waits here for the grace period main.ts primed (linux/cgroups/prime.ts): it needs
+      // cgroup_mutex, which the priming move holds meanwhile; PID 1's move then does not wait
+      const created = step("create cgroups", () => createCgroups(cgDirs));
+      // undone after the processes are killed: a cgroup with tasks cannot be removed
+      undo.splice(1, 0, () => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
+      saved.cgroupCreated = created;
+      writeSaved(dir, saved);
+      // limits go in before any process joins: a small memory limit must hold from the first page
+      step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
+      t.mark("cgroups");
+    };
+    if (cgroupsEarly) {
+      makeCgroups();
+      enterCgroups(cgDirs, stage1);
+    }
     send(parentSock, { type: "go" });
     // sync 2: a new user namespace gets its maps from us, the privileged side
     if (newNamespace(nss, "user")) {
@@ -187,6 +194,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       send(parentSock, { type: "mapped" });
     }
+    if (!cgroupsEarly) makeCgroups();
     // sync 3-5: stage 1 reports PID 1's host pid and exits; PID 1 may stop before pivot_root for
     // the runtime-namespace hooks (it needs its host pid for their state), then reports ready.
     // Both write to one socket, so under load "pid" can arrive after PID 1's own messages.
@@ -201,6 +209,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         t.mark("init: namespaces and clone");
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
         if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
+        send(parentSock, { type: "cgroups" });
         t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
         if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);

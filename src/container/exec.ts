@@ -14,8 +14,7 @@ import { log } from "../log";
 import { stateDir, statusOf, type SavedState } from "../state/state";
 import { NS_FLAG, NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
 import { assertSingleThreaded, exitCodeOf, nonDefaultSignals } from "../linux/process";
-import { spawnSys } from "../sys/spawn";
-import { spawnInitEngine } from "../linux/engine";
+import { startInitEngine } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
@@ -69,7 +68,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     const name = NS_PROC_NAME[t];
     try { return fs.readlinkSync(`/proc/${saved.pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`); } catch { return false; }
   });
-  const engine = step("start the init engine", () => spawnInitEngine(spawnSys()));
+  const engine = step("start the init engine", () => startInitEngine());
   const r = new SyncReader(engine.sock);
   let pid = 0, master: number | undefined;
   try {

@@ -108,6 +108,11 @@ function runStage2(sys: Sys, plan: Init): never {
     sys.prctl(PR.SET_PDEATHSIG, 9);
 
     // 1. rootfs and mounts (runc's prepareRootfs order)
+    // the cgroups exist and hold us from here: the mounts below may bind them, and what we do
+    // from now on is charged to the container
+    const r = new SyncReader(plan.syncFd);
+    r.expect("cgroups", "wait for the cgroups");
+    mark(plan, "stage 2 in the cgroups");
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
     applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: plan.cgroupMountDirs, inUserNs, idmapFds: plan.idmapFds }, spec.mounts ?? []);
@@ -124,7 +129,7 @@ function runStage2(sys: Sys, plan: Init): never {
     let hostPid = 0;
     if (initHookSync(spec)) {
       send(plan.syncFd, { type: "hooks" });
-      hostPid = (new SyncReader(plan.syncFd).expect("hooks-done", "wait for the createRuntime hooks") as { pid: number }).pid;
+      hostPid = (r.expect("hooks-done", "wait for the createRuntime hooks") as { pid: number }).pid;
       runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
     }
     // 2. switch root

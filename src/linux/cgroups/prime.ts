@@ -2,10 +2,18 @@
 // waits for an RCU grace period unless another writer went through within the last one (the
 // kernel's rcu_sync). Measured here: the first write to a cgroup.procs takes 8-10 ms, the next
 // ones ~0.1 ms. Moving ourselves into the cgroup we are already in changes nothing but starts that
-// grace period; done on a pool thread at the start of create, PID 1's real move later is fast.
+// grace period; done on a pool thread as create, run and exec start, PID 1's (or the exec'd
+// process's) real move later is fast.
+// The write holds cgroup_mutex meanwhile: mkdir of a cgroup waits for it (reading
+// /proc/<pid>/cgroup does not), so create makes its cgroups after sending the init its plan.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Hierarchy } from "./hierarchy";
+import { hostHierarchies, ownCgroups, type Hierarchy } from "./hierarchy";
+
+/** main.ts, first thing for create, run and exec */
+export function primeCgroupMovesNow(): void {
+  try { primeCgroupMoves(hostHierarchies(), ownCgroups()); } catch { /* only a speed-up */ }
+}
 
 export function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): void {
   const h = hierarchies.find((x) => own.has(x.key));
