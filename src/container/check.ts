@@ -2,6 +2,7 @@
 // OK / MISSING / WARN, with what it affects, so a failure is understood before a create fails.
 import * as fs from "node:fs";
 import { hostHierarchies } from "../linux/cgroups";
+import { defaultBusAddress, systemdRunning } from "../linux/cgroups/systemd";
 import { CAP_NAMES } from "../linux/capabilities";
 import { NS_PROC_NAME } from "../linux/namespaces";
 import { hostFacts } from "./host";
@@ -21,7 +22,7 @@ export function hostReport(): CheckLine[] {
   const v2 = h.some((x) => x.version === 2);
   const v2ctrl = v2 ? read("/sys/fs/cgroup/cgroup.controllers") || read("/sys/fs/cgroup/unified/cgroup.controllers") : "";
   add(h.length > 0, `cgroups: ${v1.length && v2 ? "hybrid" : v1.length ? "v1" : "v2"} (v1: ${v1.join(" ") || "none"}; v2 controllers: ${v2ctrl || "none"})`, "linux.resources, pause/resume, update, events");
-  add(fs.existsSync("/run/systemd/system"), "systemd running", "--systemd-cgroup", true);
+  add(systemdRunning(), `systemd running (D-Bus: ${defaultBusAddress()})`, "--systemd-cgroup", true);
   for (const [t, n] of Object.entries(NS_PROC_NAME)) add(fs.existsSync(`/proc/self/ns/${n}`), `${t} namespace`, `linux.namespaces ${t}`);
   const maxUserNs = Number(read("/proc/sys/user/max_user_namespaces") || "0");
   add(maxUserNs > 0, `user namespaces allowed (max_user_namespaces ${maxUserNs})`, "linux.uidMappings/gidMappings, rootless");

@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { CAP_NAMES } from "../linux/capabilities";
 import { hostHierarchies } from "../linux/cgroups";
+import { systemdRunning } from "../linux/cgroups/systemd";
 import { NS_PROC_NAME } from "../linux/namespaces";
 import { MOUNT_OPTION_NAMES } from "../linux/mountopts";
 import { resctrlMounted } from "../linux/intelrdt";
@@ -16,7 +17,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: Object.entries(NS_PROC_NAME).filter(([, n]) => fs.existsSync(`/proc/self/ns/${n}`)).map(([t]) => t),
       capabilities: CAP_NAMES,
-      cgroup: { v1: hier.some((h) => h.version === 1), v2: hier.some((h) => h.version === 2), systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: hier.some((h) => h.version === 1), v2: hier.some((h) => h.version === 2), systemd: systemdRunning(), systemdUser: false, rdma: false },
       seccomp: {
         enabled: true,
         actions: ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE"],

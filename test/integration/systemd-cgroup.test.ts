@@ -1,0 +1,163 @@
+// --systemd-cgroup against a real systemd: this host has none running, so the test starts
+// systemd 252 as PID 1 of a private pid+mount namespace, inside a cgroup of its own (everything
+// it makes lands below that), with a unit directory holding one empty target so it starts
+// nothing else. The driver then talks to it over its private D-Bus socket.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { driverFor, hostHierarchies, removeCgroups, type CgroupDir } from "../../src/linux/cgroups";
+import { stopSystemdScope } from "../../src/linux/cgroups/systemd";
+import { realSys } from "../../src/sys";
+import { waitFor } from "./helpers";
+
+const SYSTEMD = "/lib/systemd/systemd";
+const TAG = `tsrunc-systemd-test-${process.pid}`;
+const WORK = path.join("/tmp", TAG);
+const hier = hostHierarchies();
+const REPO = path.resolve(import.meta.dir, "../..");
+
+let unsharePid = 0, systemdPid = 0;
+const sleepers: number[] = [];
+
+const children = (pid: number): number[] => {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+};
+const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+const address = () => `unix:path=/proc/${systemdPid}/root/run/systemd/private`;
+
+/** runs the driver in systemd's pid namespace (see systemd-cgroup-client.ts) */
+function client(args: Record<string, unknown>): { ok?: any; error?: string } {
+  const p = Bun.spawnSync(["nsenter", "-t", String(systemdPid), "-p", "--", process.execPath, path.join(import.meta.dir, "systemd-cgroup-client.ts"), JSON.stringify({ address: address(), ...args })], { cwd: REPO, stderr: "pipe" });
+  const out = p.stdout.toString().trim();
+  if (!out) throw new Error(`client exited ${p.exitCode}: ${p.stderr.toString()}`);
+  return JSON.parse(out);
+}
+
+/** `sleep` in systemd's pid namespace: [pid as systemd sees it, host pid] */
+function sleeper(): [number, number] {
+  const p = Bun.spawn(["nsenter", "-t", String(systemdPid), "-p", "--", "sh", "-c", "exec sleep 1000"], { stdout: "ignore", stderr: "ignore" });
+  let host = 0;
+  waitFor(() => { host = children(p.pid)[0] ?? 0; return host > 0 && /sleep/.test(fs.readFileSync(`/proc/${host}/cmdline`, "utf8")); }, "the sleeper");
+  sleepers.push(host, p.pid);
+  const nspid = Number(/NSpid:.*\s(\d+)\n/.exec(fs.readFileSync(`/proc/${host}/status`, "utf8"))![1]);
+  return [nspid, host];
+}
+
+const procCgroup = (pid: number) => new Map(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n").map((l) => {
+  const [, key, p] = /^\d+:([^:]*):(.*)$/.exec(l)!;
+  return [key, p] as [string, string];
+}));
+const dirOf = (dirs: CgroupDir[], key: string) => dirs.find((d) => d.key === key)!.dir;
+const read = (f: string) => fs.readFileSync(f, "utf8").trim();
+
+/** every cgroup below the test's own, deepest first; rmdir retries while the kernel lets go */
+function removeTree(): string[] {
+  const dirs: string[] = [];
+  const walk = (d: string) => {
+    if (!fs.existsSync(d)) return;
+    dirs.push(d);
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+  };
+  for (const h of hier) walk(path.join(h.mountpoint, TAG));
+  return removeCgroups(dirs);
+}
+
+beforeAll(() => {
+  fs.mkdirSync(path.join(WORK, "units"), { recursive: true });
+  fs.writeFileSync(path.join(WORK, "units", "tsrunc-test.target"), "[Unit]\nDescription=tsrunc test: nothing to start\n");
+  // systemd takes the cgroup it starts in as its root: give it one of its own on every hierarchy
+  for (const h of hier) {
+    const d = path.join(h.mountpoint, TAG);
+    fs.mkdirSync(d, { recursive: true });
+    if (h.key.split(",").includes("cpuset")) for (const f of ["cpuset.cpus", "cpuset.mems"]) fs.writeFileSync(path.join(d, f), read(path.join(h.mountpoint, f)));
+  }
+  const join = hier.map((h) => `echo 0 > ${path.join(h.mountpoint, TAG, "cgroup.procs")}`).join("; ");
+  // a tmpfs /run so its sockets are private; the unit directory over /etc/systemd/system so no
+  // installed unit is pulled in; container= tells systemd it is not booting a machine
+  const script = `set -e; ${join}; mount -t tmpfs -o mode=755 tmpfs /run; mount --bind ${WORK}/units /etc/systemd/system; exec ${SYSTEMD} --unit=tsrunc-test.target --log-target=console`;
+  const p = Bun.spawn(["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--uts", "--ipc", "--propagation", "private", "sh", "-c", script], {
+    env: { ...process.env, container: "tsrunc" }, stdout: Bun.file(path.join(WORK, "systemd.log")), stderr: Bun.file(path.join(WORK, "systemd.err")),
+  });
+  unsharePid = p.pid;
+  waitFor(() => (systemdPid = children(unsharePid)[0] ?? 0) > 0, "systemd to start");
+  waitFor(() => fs.existsSync(`/proc/${systemdPid}/root/run/systemd/private`), `systemd's private socket (see ${WORK}/systemd.err)`, 20_000);
+}, 30_000);
+
+afterAll(() => {
+  // killing a pid namespace's init kills everything in it
+  for (const pid of [systemdPid, unsharePid, ...sleepers]) {
+    try { if (pid) process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+  }
+  waitFor(() => !alive(systemdPid), "systemd to exit");
+  const errors = removeTree();
+  fs.rmSync(WORK, { recursive: true, force: true });
+  if (errors.length) throw new Error(errors.join("; "));
+}, 30_000);
+
+describe("--systemd-cgroup with systemd 252 in a private namespace", () => {
+  test("a scope holds the process in systemd's cgroups and ours; limits land in the v1 files; stop removes it", () => {
+    const [nspid, host] = sleeper();
+    const r = client({ op: "start", cgroupsPath: "system.slice:tsrunc:sd1", id: "sd1", pid: nspid, resources: { memory: { limit: 64 << 20 }, pids: { limit: 33 }, cpu: { shares: 512, quota: 25_000, period: 100_000 } } });
+    expect(r.error).toBeUndefined();
+    const { unit, dirs, created } = r.ok as { unit: string; dirs: CgroupDir[]; created: string[] };
+    expect(unit).toBe("tsrunc-sd1.scope");
+    const want = `/${TAG}/system.slice/tsrunc-sd1.scope`;
+    expect(dirs.map((d) => d.dir).sort()).toEqual(hier.map((h) => path.join(h.mountpoint, want)).sort());
+
+    // every hierarchy, systemd's (memory, pids, name=systemd, cgroup2) and the ones it leaves to us (freezer, cpuset)
+    const cg = procCgroup(host);
+    for (const h of hier) expect(`${h.key}:${cg.get(h.key)}`).toBe(`${h.key}:${want}`);
+    expect(created).toContain(path.join(hier.find((h) => h.key === "freezer")!.mountpoint, want));
+    expect(created.some((d) => d.includes("/memory/"))).toBe(false);
+
+    // the properties, as systemd wrote them
+    expect(read(path.join(dirOf(dirs, "memory"), "memory.limit_in_bytes"))).toBe(String(64 << 20));
+    expect(read(path.join(dirOf(dirs, "pids"), "pids.max"))).toBe("33");
+    const cpu = dirs.find((d) => d.key.split(",").includes("cpu"))!.dir;
+    expect(read(path.join(cpu, "cpu.cfs_quota_us"))).toBe("25000");
+    expect(read(path.join(cpu, "cpu.shares"))).toBe("512");
+
+    // the cgroupfs driver works on the directories systemd made: pause and resume
+    const drv = driverFor(dirs);
+    drv.freeze();
+    expect(drv.state()).toBe("frozen");
+    drv.thaw();
+    expect(drv.pids()).toEqual([host]);
+
+    const s = client({ op: "stop", unit });
+    expect(s).toEqual({ ok: [] });
+    // stopping a scope kills what is in it and removes systemd's cgroups
+    waitFor(() => !alive(host), "the scope's process to be killed");
+    waitFor(() => !fs.existsSync(dirOf(dirs, "memory")), "systemd to remove its cgroup");
+    expect(removeCgroups(created)).toEqual([]);
+    for (const d of created) expect(fs.existsSync(d)).toBe(false);
+    // stopping again: the unit is gone, which is not a problem
+    expect(client({ op: "stop", unit })).toEqual({ ok: [] });
+  }, 30_000);
+
+  test("a name in use is systemd's UnitExists, named with the step and the unit", () => {
+    const [nspid] = sleeper();
+    const first = client({ op: "start", cgroupsPath: "system.slice:tsrunc:sd2", id: "sd2", pid: nspid });
+    expect(first.error).toBeUndefined();
+    const [other] = sleeper();
+    const again = client({ op: "start", cgroupsPath: "system.slice:tsrunc:sd2", id: "sd2", pid: other });
+    expect(again.error).toMatch(/^systemd: start unit "tsrunc-sd2.scope": org.freedesktop.systemd1.UnitExists: /);
+    expect(client({ op: "stop", unit: "tsrunc-sd2.scope" })).toEqual({ ok: [] });
+    expect(removeCgroups(first.ok.created)).toEqual([]);
+  }, 30_000);
+
+  test("a bad cgroupsPath fails before systemd is asked", () => {
+    const r = client({ op: "start", cgroupsPath: "/not/systemd/form", id: "sd3", pid: 1 });
+    expect(r.error).toMatch(/^systemd: read linux.cgroupsPath: linux.cgroupsPath "\/not\/systemd\/form": with --systemd-cgroup it must have the form/);
+  }, 30_000);
+
+  test("no bus at the address: the error names the address and the connect failure", () => {
+    expect(stopSystemdScope(realSys(), "x.scope", { address: "unix:path=/nonexistent/systemd/private" })).toEqual([
+      'systemd: connect to D-Bus at unix:path=/nonexistent/systemd/private: connect "/nonexistent/systemd/private": ENOENT (No such file or directory)',
+    ]);
+  });
+});
