@@ -1,6 +1,7 @@
 import { test, expect, describe, afterEach } from "bun:test";
 import * as fs from "node:fs";
-import { tsrunc, newId, bundle, runDetached, procFile, statusField, rootfsCopy, cleanup } from "./helpers";
+import * as path from "node:path";
+import { tsrunc, newId, bundle, runDetached, procFile, statusField, rootfsCopy, cleanup, ok, state, waitFor, TSRUNC, ROOT } from "./helpers";
 
 afterEach(cleanup);
 
@@ -122,9 +123,7 @@ describe("CVE-2024-21626", () => {
 describe("CVE-2019-5736", () => {
   // The 2019 attack: the container's entrypoint re-executes the runtime binary, whose file it can
   // then reopen for writing. On this kernel the interpreter /proc/self/exe is refused (ENOENT, for
-  // runc too); the test keeps watch in case that changes. tsrunc's own defence is not complete yet:
-  // the init and exec stages are non-dumpable, which stops a container without CAP_SYS_PTRACE
-  // from opening their /proc/<pid>/exe.
+  // runc too); the test keeps watch in case that changes.
   test("an entrypoint that re-executes the runtime (#!/proc/self/exe) does not run tsrunc in the container", () => {
     const rootfs = rootfsCopy();
     fs.writeFileSync(`${rootfs}/entry`, "#!/proc/self/exe --version\n", { mode: 0o755 });
@@ -133,4 +132,46 @@ describe("CVE-2019-5736", () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toContain('exec "/entry"');
   });
+
+  // The attack through /proc/<pid>/exe: a container process allowed to ptrace-read a runtime
+  // process that joined it (here: it holds CAP_SYS_PTRACE) keeps that exe open and writes it once
+  // the runtime stopped running it (ETXTBSY until then). The runtime under attack is a copy, so a
+  // successful attack cannot damage dist/tsrunc.
+  test("a container holding CAP_SYS_PTRACE cannot write the runtime through the init's /proc/<pid>/exe", () => {
+    const work = fs.mkdtempSync("/tmp/tsrunc-test-cve5736-");
+    try {
+      const exe = path.join(work, "tsrunc");
+      fs.copyFileSync(TSRUNC, exe);
+      fs.chmodSync(exe, 0o755);
+      const before = Bun.hash(fs.readFileSync(exe));
+      // output to a file: the container's PID 1 inherits it and would hold a pipe open
+      const log = Bun.file(path.join(work, "victim.log"));
+      const victim = (args: string[]) => Bun.spawnSync([exe, "--root", ROOT, ...args], { stdin: "ignore", stdout: log, stderr: log });
+      // the victim: created, not started, so its PID 1 is the runtime until `start`
+      const a = newId("cve5736a");
+      expect(victim(["create", "-b", bundle(["true"]), a]).exitCode).toBe(0);
+      const aPid = state(a).pid;
+      // the attacker: host pid namespace, its own /proc, CAP_SYS_PTRACE, a host dir to report in
+      const out = path.join(work, "out");
+      fs.mkdirSync(out);
+      const script = `exec 3</proc/${aPid}/exe || exit 1; echo opened > /out/status
+        while [ -d /proc/${aPid} ]; do sleep 0.05; done
+        if echo pwned 2>/out/err >/proc/self/fd/3; then echo WROTE; else echo REFUSED; fi > /out/result`;
+      const caps = ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE", "CAP_KILL"];
+      runDetached(newId("cve5736b"), bundle(["sh", "-c", script], (c) => {
+        c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== "pid");
+        c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+        c.mounts.push({ destination: "/out", type: "bind", source: out, options: ["rbind", "rw"] });
+      }));
+      waitFor(() => fs.existsSync(path.join(out, "status")), "the attacker to open the init's exe");
+      expect(victim(["delete", "--force", a]).exitCode).toBe(0);
+      waitFor(() => fs.existsSync(path.join(out, "result")) && fs.readFileSync(path.join(out, "result"), "utf8").length > 0, "the attacker's write");
+      expect(fs.readFileSync(path.join(out, "result"), "utf8").trim()).toBe("REFUSED");
+      expect(fs.readFileSync(path.join(out, "err"), "utf8")).toContain("Read-only file system");
+      expect(Bun.hash(fs.readFileSync(exe))).toBe(before);
+    } finally {
+      cleanup();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
