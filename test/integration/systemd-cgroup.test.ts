@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { driverFor, hostHierarchies, removeCgroups, type CgroupDir } from "../../src/linux/cgroups";
-import { stopSystemdScope } from "../../src/linux/cgroups/systemd";
+import { driverFor, hostHierarchies, parseProcCgroup, removeCgroups, type CgroupDir } from "../../src/linux/cgroups";
+import { parseSystemdPath, predictSystemdDirs, stopSystemdScope } from "../../src/linux/cgroups/systemd";
 import { realSys } from "../../src/sys";
 import { waitFor } from "./helpers";
 
@@ -107,6 +107,8 @@ describe("--systemd-cgroup with systemd 252 in a private namespace", () => {
     expect(unit).toBe("tsrunc-sd1.scope");
     const want = `/${TAG}/system.slice/tsrunc-sd1.scope`;
     expect(dirs.map((d) => d.dir).sort()).toEqual(hier.map((h) => path.join(h.mountpoint, want)).sort());
+    // what create can know before the first process exists, from systemd's own cgroup
+    expect(predictSystemdDirs(hier, parseProcCgroup(read(`/proc/${systemdPid}/cgroup`)), parseSystemdPath("system.slice:tsrunc:sd1", "sd1"))).toEqual(dirs);
 
     // every hierarchy, systemd's (memory, pids, name=systemd, cgroup2) and the ones it leaves to us (freezer, cpuset)
     const cg = procCgroup(host);

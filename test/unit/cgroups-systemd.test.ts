@@ -7,7 +7,7 @@ import { MAX_U64 } from "../../src/linux/cgroups/fsio";
 import { deviceAllowPath, deviceProperties, simulateDeviceRules } from "../../src/linux/cgroups/systemd/devices";
 import { baseProperties, cpuMask, cpuQuotaProperties, resourceProperties, unifiedProperties, type Property } from "../../src/linux/cgroups/systemd/properties";
 import { defaultBusAddress, parseSystemdVersion } from "../../src/linux/cgroups/systemd/scope";
-import { expandSlice, parseSystemdPath, unitObjectPath } from "../../src/linux/cgroups/systemd/unit";
+import { expandSlice, parseSystemdPath, predictSystemdDirs, unitObjectPath } from "../../src/linux/cgroups/systemd/unit";
 
 /** properties as name → [signature, value], for readable expectations */
 const asMap = (props: Property[]) => Object.fromEntries(props.map(([n, v]) => [n, [v.signature, v.value]]));
@@ -188,4 +188,24 @@ describe("the bus", () => {
     expect(parseSystemdVersion("unknown")).toBe(-1);
   });
 
+});
+
+describe("predicting the unit's directories", () => {
+  const hier = [
+    { key: "memory", mountpoint: "/sys/fs/cgroup/memory", root: "/", version: 1 as const },
+    { key: "freezer", mountpoint: "/sys/fs/cgroup/freezer", root: "/", version: 1 as const },
+    { key: "", mountpoint: "/sys/fs/cgroup/unified", root: "/", version: 2 as const },
+  ];
+
+  test("under systemd's root: PID 1's cgroup without init.scope, then the slices, then the unit", () => {
+    const init = new Map([["memory", "/init.scope"], ["freezer", "/"], ["", "/init.scope"]]);
+    expect(predictSystemdDirs(hier, init, parseSystemdPath("a-b.slice:tsrunc:x", "x")).map((d) => d.dir)).toEqual([
+      "/sys/fs/cgroup/memory/a.slice/a-b.slice/tsrunc-x.scope", "/sys/fs/cgroup/freezer/a.slice/a-b.slice/tsrunc-x.scope", "/sys/fs/cgroup/unified/a.slice/a-b.slice/tsrunc-x.scope",
+    ]);
+  });
+
+  test("systemd in a container (the integration test's): its root is its own cgroup", () => {
+    const init = new Map([["memory", "/ct/init.scope"], ["freezer", "/ct"], ["", "/ct/init.scope"]]);
+    expect(predictSystemdDirs(hier, init, parseSystemdPath("", "x"))[0].dir).toBe("/sys/fs/cgroup/memory/ct/system.slice/tsrunc-x.scope");
+  });
 });

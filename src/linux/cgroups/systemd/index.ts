@@ -2,6 +2,6 @@
 // D-Bus API; unit.ts names the unit; properties.ts and devices.ts map linux.resources;
 // dbus.ts, message.ts and wire.ts are the D-Bus client.
 export { defaultBusAddress, startSystemdScope, stopSystemdScope, systemdRunning, type SystemdOptions, type SystemdScope } from "./scope";
-export { parseSystemdPath, expandSlice, type SystemdUnit } from "./unit";
+export { parseSystemdPath, expandSlice, predictSystemdDirs, type SystemdUnit } from "./unit";
 export type { BusSys } from "./dbus";
 export type { Property } from "./properties";

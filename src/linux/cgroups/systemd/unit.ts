@@ -2,6 +2,8 @@
 // slice, as runc reads it (docs/systemd.md): "system.slice:tsrunc:abc" → tsrunc-abc.scope in
 // system.slice; an empty slice means system.slice; a name ending in ".slice" is itself a slice
 // (made under the given one) and the prefix is ignored.
+import * as path from "node:path";
+import { dirsAt, type CgroupDir, type Hierarchy } from "../hierarchy";
 
 export interface SystemdUnit {
   /** the unit to start: "tsrunc-abc.scope" or "kubepods-besteffort.slice" */
@@ -65,4 +67,19 @@ function checkUnitName(unit: string): void {
 export function unitObjectPath(unit: string): string {
   const esc = [...Buffer.from(unit)].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16).padStart(2, "0")}`)).join("");
   return `/org/freedesktop/systemd1/unit/${esc}`;
+}
+
+/**
+ * Where systemd will put the unit, before it exists (runc's getSubsystemPath): under PID 1's own
+ * cgroup minus its init.scope (systemd's root; "/" on a host, deeper when systemd runs in a
+ * container), then the expanded slice, then the unit. `create` needs the directories before the
+ * first process exists (the init's plan names them); startSystemdScope returns the real ones.
+ */
+export function predictSystemdDirs(hierarchies: Hierarchy[], initCgroups: Map<string, string>, u: SystemdUnit): CgroupDir[] {
+  const rel = path.posix.join(expandSlice(u.slice), u.unit);
+  return hierarchies.map((h) => {
+    const init = initCgroups.get(h.key) ?? "/";
+    const root = init === "/init.scope" || init.endsWith("/init.scope") ? path.posix.dirname(init) : init;
+    return dirsAt([h], path.posix.join(root, rel))[0];
+  });
 }
