@@ -18,6 +18,8 @@ const OPS: Record<string, number> = {
   SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
 };
 const ATTR = { CTL_NNP: 3, CTL_LOG: 6, CTL_SSB: 7 } as const;
+/** seccomp(2) filter flags, for the filters tsrunc loads itself */
+const KERNEL_FLAG = { LOG: 1 << 1, SPEC_ALLOW: 1 << 2, NEW_LISTENER: 1 << 3, WAIT_KILLABLE_RECV: 1 << 5 } as const;
 
 /** The SCMP_ACT_* value; errno and trace actions carry their number in the low 16 bits. */
 export function actionValue(action: string, errnoRet: number | undefined, where: string): number {
@@ -53,7 +55,12 @@ export function ruleArgSets(args: NonNullable<SeccompSpec["syscalls"]>[number]["
   return indexes.size === cmps.length ? [cmps] : cmps.map((c) => [c]);
 }
 
-export interface BuildResult { ctx: bigint; skipped: string[] }
+export interface BuildResult {
+  ctx: bigint;
+  skipped: string[];
+  /** seccomp(2) flags for what libseccomp cannot load itself (WAIT_KILLABLE_RECV); 0 when it can */
+  kernelFlags: number;
+}
 
 export function usesNotify(spec: SeccompSpec | undefined): boolean {
   return !!spec?.syscalls?.some((r) => r.action === "SCMP_ACT_NOTIFY");
@@ -65,8 +72,10 @@ export function usesNotify(spec: SeccompSpec | undefined): boolean {
  */
 export function loadFilter(sc: Seccomp, spec: SeccompSpec): { skipped: string[]; notifyFd: number } {
   if (usesNotify(spec) && !spec.listenerPath) throw new Error("/linux/seccomp/listenerPath: is required when a rule uses SCMP_ACT_NOTIFY");
-  const { ctx, skipped } = buildFilter(sc, spec);
+  const { ctx, skipped, kernelFlags } = buildFilter(sc, spec);
   try {
+    // libseccomp 2.5 knows no WAIT_KILLABLE_RECV: the program it built is loaded with seccomp(2)
+    if (kernelFlags) return { skipped, notifyFd: sc.loadBpf(sc.exportBpf(ctx), kernelFlags) };
     sc.load(ctx);
     return { skipped, notifyFd: usesNotify(spec) ? sc.notifyFd(ctx) : -1 };
   } finally {
@@ -79,14 +88,22 @@ export function buildFilter(sc: Seccomp, spec: SeccompSpec): BuildResult {
   const defaultAction = actionValue(spec.defaultAction, spec.defaultErrnoRet, "/linux/seccomp/defaultAction");
   const ctx = sc.init(defaultAction);
   const skipped: string[] = [];
+  const flags = new Set(spec.flags ?? []);
+  let kernelFlags = 0;
   try {
     // libseccomp sets no_new_privs on load by default; the spec's noNewPrivileges decides it
     sc.attrSet(ctx, ATTR.CTL_NNP, 0);
-    for (const flag of spec.flags ?? []) {
+    for (const flag of flags) {
       if (flag === "SECCOMP_FILTER_FLAG_LOG") sc.attrSet(ctx, ATTR.CTL_LOG, 1);
       else if (flag === "SECCOMP_FILTER_FLAG_SPEC_ALLOW") sc.attrSet(ctx, ATTR.CTL_SSB, 1);
       else if (flag === "SECCOMP_FILTER_FLAG_TSYNC") continue; // the init is single-threaded where it matters
-      else throw new Error(`/linux/seccomp/flags: ${flag} is not supported by libseccomp ${sc.version()} on this host`);
+      else if (flag !== "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") throw new Error(`/linux/seccomp/flags: unknown flag ${JSON.stringify(flag)}`);
+    }
+    // the kernel takes WAIT_KILLABLE_RECV only with a listener (EINVAL otherwise); it changes only
+    // how a notified process waits, so without SCMP_ACT_NOTIFY rules it is left out, as runc does
+    if (flags.has("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") && usesNotify(spec)) {
+      kernelFlags = KERNEL_FLAG.NEW_LISTENER | KERNEL_FLAG.WAIT_KILLABLE_RECV |
+        (flags.has("SECCOMP_FILTER_FLAG_LOG") ? KERNEL_FLAG.LOG : 0) | (flags.has("SECCOMP_FILTER_FLAG_SPEC_ALLOW") ? KERNEL_FLAG.SPEC_ALLOW : 0);
     }
     for (const a of spec.architectures ?? []) {
       const arch = sc.archResolve(archName(a));
@@ -104,7 +121,7 @@ export function buildFilter(sc: Seccomp, spec: SeccompSpec): BuildResult {
         for (const args of ruleArgSets(rule.args, where)) sc.ruleAdd(ctx, action, nr, args);
       }
     });
-    return { ctx, skipped };
+    return { ctx, skipped, kernelFlags };
   } catch (e) {
     sc.release(ctx);
     throw e;

@@ -1,5 +1,6 @@
 // libseccomp (Debian's libseccomp2) through koffi, loaded only for containers with a seccomp
 // profile. Every failing call throws SysError with the negative errno libseccomp returns.
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { SysError } from "../errors";
 
 export interface ArgCmp { arg: number; op: number; datumA: bigint; datumB: bigint }
@@ -16,7 +17,13 @@ export interface Seccomp {
   load(ctx: bigint): void;
   /** the user-notification fd of a loaded filter with SCMP_ACT_NOTIFY rules */
   notifyFd(ctx: bigint): number;
+  /** the context's BPF program (struct sock_filter[]), as seccomp_load would install it */
+  exportBpf(ctx: bigint): Buffer;
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): the listener fd with NEW_LISTENER, else 0 */
+  loadBpf(prog: Buffer, flags: number): number;
 }
+
+const SYS_seccomp = 317, SECCOMP_SET_MODE_FILTER = 1, MFD_CLOEXEC = 1;
 
 let lib: Seccomp | undefined;
 
@@ -41,7 +48,14 @@ export function seccompLib(): Seccomp {
     attrSet: f("int seccomp_attr_set(uint64, int, uint32)"),
     load: f("int seccomp_load(uint64)"),
     notifyFd: f("int seccomp_notify_fd(uint64)"),
+    exportBpf: f("int seccomp_export_bpf(uint64, int)"),
   };
+  // flags libseccomp 2.5 does not know go to the kernel directly (linux/seccomp.ts)
+  const libc = koffi.load("libc.so.6");
+  const memfd = libc.func("int memfd_create(const char *, unsigned int)");
+  const syscall = libc.func("long syscall(long, ...)");
+  const errno = () => koffi.errno() as number;
+  koffi.struct("tsrunc_sock_fprog", { len: "uint16", filter: "void *" });
   const check = (r: number, what: string) => { if (r < 0) throw new SysError(what, -r); };
   lib = {
     version() {
@@ -74,6 +88,24 @@ export function seccompLib(): Seccomp {
       const fd = c.notifyFd(ctx);
       check(fd, "seccomp_notify_fd");
       return fd;
+    },
+    exportBpf(ctx) {
+      const fd = memfd("tsrunc-seccomp", MFD_CLOEXEC);
+      if (fd < 0) throw new SysError("memfd_create", errno());
+      try {
+        check(c.exportBpf(ctx, fd), "seccomp_export_bpf");
+        const size = fstatSync(fd).size;
+        const prog = Buffer.alloc(size);
+        for (let off = 0; off < size; ) off += readSync(fd, prog, off, size - off, off);
+        return prog;
+      } finally {
+        closeSync(fd);
+      }
+    },
+    loadBpf(prog, flags) {
+      const r = Number(syscall(SYS_seccomp, "int", SECCOMP_SET_MODE_FILTER, "unsigned int", flags, "tsrunc_sock_fprog *", { len: prog.length / 8, filter: prog }));
+      if (r < 0) throw new SysError("seccomp", errno(), `(SECCOMP_SET_MODE_FILTER, flags 0x${flags.toString(16)})`);
+      return r;
     },
   };
   return lib;

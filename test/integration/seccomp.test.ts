@@ -40,14 +40,14 @@ describe("seccomp", () => {
   });
 });
 
-test("SCMP_ACT_NOTIFY: the notify fd and the container process state reach listenerPath", async () => {
+for (const flags of [[], ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]]) test(`SCMP_ACT_NOTIFY${flags.length ? " with WAIT_KILLABLE_RECV (loaded through seccomp(2))" : ""}: the notify fd and the container process state reach listenerPath`, async () => {
   const fs = await import("node:fs");
   const path = await import("node:path");
   const id = newId("notify");
   const b = bundle(["sh", "-c", "sleep 0.5; mkdir /tmp/x; echo after-mkdir"], (c) => {
     c.mounts.push({ destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
     c.linux.seccomp = {
-      defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", listenerMetadata: "meta-42",
+      defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", listenerMetadata: "meta-42", flags,
       syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY" }],
     };
   });

@@ -1,5 +1,5 @@
 import { test, expect, describe } from "bun:test";
-import { actionValue, archName, ruleArgSets, buildFilter } from "../../src/linux/seccomp";
+import { actionValue, archName, ruleArgSets, buildFilter, loadFilter } from "../../src/linux/seccomp";
 import type { Seccomp, ArgCmp } from "../../src/sys/seccomp";
 
 class FakeSeccomp implements Seccomp {
@@ -14,6 +14,8 @@ class FakeSeccomp implements Seccomp {
   attrSet(ctx: bigint, attr: number, v: number) { this.calls.push(["attr", attr, v]); }
   load(ctx: bigint) { this.calls.push(["load", ctx]); }
   notifyFd(ctx: bigint) { this.calls.push(["notifyFd", ctx]); return 9; }
+  exportBpf(ctx: bigint) { this.calls.push(["exportBpf", ctx]); return Buffer.alloc(16); }
+  loadBpf(prog: Buffer, flags: number) { this.calls.push(["loadBpf", prog.length, flags]); return 11; }
 }
 
 describe("seccomp translation", () => {
@@ -59,9 +61,25 @@ describe("seccomp translation", () => {
     ]);
   });
 
-  test("an unsupported flag or architecture is an error naming the field, and the context is released", () => {
+  test("WAIT_KILLABLE_RECV, unknown to libseccomp 2.5: the exported program goes to seccomp(2) with the kernel's flags", () => {
     const sc = new FakeSeccomp();
-    expect(() => buildFilter(sc, { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"] })).toThrow("/linux/seccomp/flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported by libseccomp 2.5.4");
+    const spec = {
+      defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/x.sock", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_LOG"],
+      syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }],
+    };
+    expect(loadFilter(sc, spec)).toEqual({ skipped: [], notifyFd: 11 });
+    // NEW_LISTENER | WAIT_KILLABLE_RECV | LOG; seccomp_load is not used
+    expect(sc.calls.slice(-3)).toEqual([["exportBpf", 42n], ["loadBpf", 16, 0x2a], ["release", 42n]]);
+    expect(sc.calls.some((c) => c[0] === "load")).toBe(false);
+    // without a listener the flag would be EINVAL and changes nothing: libseccomp loads as usual
+    const plain = new FakeSeccomp();
+    loadFilter(plain, { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"] });
+    expect(plain.calls.some((c) => c[0] === "load")).toBe(true);
+  });
+
+  test("an unknown flag or architecture is an error naming the field, and the context is released", () => {
+    const sc = new FakeSeccomp();
+    expect(() => buildFilter(sc, { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"] })).toThrow('/linux/seccomp/flags: unknown flag "SECCOMP_FILTER_FLAG_BOGUS"');
     expect(sc.calls.at(-1)).toEqual(["release", 42n]);
     expect(() => buildFilter(new FakeSeccomp(), { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_VAX"] })).toThrow("/linux/seccomp/architectures");
   });
