@@ -19,7 +19,7 @@ export interface CreateArgs extends GlobalArgs {
 export function createOptions(a: CreateArgs) {
   return {
     root: a.root, id: a.id, bundle: a.bundle, pidFile: a["pid-file"], consoleSocket: a["console-socket"],
-    noPivot: a["no-pivot"], noNewKeyring: a["no-new-keyring"], preserveFds: a["preserve-fds"],
+    noPivot: a["no-pivot"], noNewKeyring: a["no-new-keyring"], preserveFds: a["preserve-fds"], systemdCgroup: a["systemd-cgroup"],
   };
 }
 

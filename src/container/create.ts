@@ -11,7 +11,8 @@ import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { hostHierarchies, ownCgroups, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
+import { parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
+import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
 import { spawnSys } from "../sys/spawn";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
@@ -41,6 +42,8 @@ export interface CreateOptions {
   proxyTerminal?: boolean;
   /** the init engine, when the caller started it even before loading this module */
   engine?: InitEngine;
+  /** --systemd-cgroup: systemd makes the cgroups, as a transient scope (slice:prefix:name) */
+  systemdCgroup?: boolean;
 }
 
 interface HostCgroups { hierarchies: Hierarchy[]; own: Map<string, string> }
@@ -119,7 +122,12 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
 
 function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
-  const cgDirs = cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
+  // systemd's unit lands below systemd's own cgroup (runc's getSubsystemPath); it is made once
+  // the first process exists, and the init's plan needs the paths before that
+  const sdUnit = opts.systemdCgroup ? step("systemd", () => parseSystemdPath(spec.linux?.cgroupsPath, opts.id)) : undefined;
+  const cgDirs = sdUnit
+    ? predictSystemdDirs(cg.hierarchies, parseProcCgroup(fs.readFileSync("/proc/1/cgroup", "utf8")), sdUnit)
+    : cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
   // a create killed from here on leaves a "creating" state that delete --force can clean up
   const saved: SavedState = {
     ociVersion: SPEC_VERSION, id: opts.id, pid: 0, bundle, rootfs, created: new Date().toISOString(), owner: "",
@@ -139,7 +147,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   const plan: InitPlan = {
     spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
-    cgroupMountDirs: cgroupMountDirs(cgDirs), preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
+    preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
     keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
   };
 
@@ -183,9 +191,25 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
       t.mark("cgroups");
     };
+    // systemd: StartTransientUnit puts the first process in, and the limits go in right after,
+    // before PID 1 is told to go on (the 'cgroups' message)
+    // the directories systemd reports are the ones that count (the plan's were a prediction)
+    let finalDirs = cgDirs;
+    const joinSystemd = (pid: number) => {
+      const sd = step("create cgroups", () => startSystemdScope(sys, spec.linux?.cgroupsPath, opts.id, pid, spec.linux?.resources ?? {}, { hierarchies: cg.hierarchies }));
+      undo.splice(1, 0, () => { const e = [...stopSystemdScope(sys, sd.unit), ...removeCgroups(sd.created)]; if (e.length) throw new Error(e.join("; ")); });
+      finalDirs = sd.dirs;
+      Object.assign(saved, { systemdUnit: sd.unit, cgroupCreated: sd.created, cgroups: sd.dirs, cgroupDirs: sd.dirs.map((d) => d.dir) });
+      writeSaved(dir, saved);
+      step("apply cgroup resources", () => driverFor(sd.dirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
+      t.mark("cgroups");
+    };
     if (cgroupsEarly) {
-      makeCgroups();
-      enterCgroups(cgDirs, stage1);
+      if (sdUnit) joinSystemd(stage1);
+      else {
+        makeCgroups();
+        enterCgroups(cgDirs, stage1);
+      }
     }
     send(parentSock, { type: "go" });
     // sync 2: a new user namespace gets its maps from us, the privileged side
@@ -194,7 +218,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       send(parentSock, { type: "mapped" });
     }
-    if (!cgroupsEarly) makeCgroups();
+    if (!cgroupsEarly && !sdUnit) makeCgroups();
     // sync 3-5: stage 1 reports PID 1's host pid and exits; PID 1 may stop before pivot_root for
     // the runtime-namespace hooks (it needs its host pid for their state), then reports ready.
     // Both write to one socket, so under load "pid" can arrive after PID 1's own messages.
@@ -208,8 +232,11 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         initPid = m.pid;
         t.mark("init: namespaces and clone");
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
-        if (!cgroupsEarly) enterCgroups(cgDirs, initPid);
-        send(parentSock, { type: "cgroups" });
+        if (!cgroupsEarly) {
+          if (sdUnit) joinSystemd(initPid);
+          else enterCgroups(cgDirs, initPid);
+        }
+        send(parentSock, { type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
         t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
         if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);

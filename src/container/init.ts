@@ -33,7 +33,6 @@ export interface InitPlan {
   noPivot: boolean;
   /** /dev is not bound from the host: create the default devices */
   setupDev: boolean;
-  cgroupMountDirs: { name: string; dir: string }[];
   /** fds 3..3+n-1 pass into the container (--preserve-fds, LISTEN_FDS) */
   preserveFds: number;
   env: string[];
@@ -111,11 +110,11 @@ function runStage2(sys: Sys, plan: Init): never {
     // the cgroups exist and hold us from here: the mounts below may bind them, and what we do
     // from now on is charged to the container
     const r = new SyncReader(plan.syncFd);
-    r.expect("cgroups", "wait for the cgroups");
+    const cgroups = r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[] };
     mark(plan, "stage 2 in the cgroups");
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
-    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: plan.cgroupMountDirs, inUserNs, idmapFds: plan.idmapFds }, spec.mounts ?? []);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: cgroups.mountDirs, inUserNs, idmapFds: plan.idmapFds }, spec.mounts ?? []);
     if (plan.setupDev) {
       createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
       createDevSymlinks(sys, rootFd);

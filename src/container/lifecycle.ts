@@ -7,6 +7,7 @@ import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { removeCgroups, allPids, driverFor } from "../linux/cgroups";
+import { stopSystemdScope } from "../linux/cgroups/systemd";
 import { validateId } from "../spec/validate";
 import { runHooksContinuing, type HookState } from "../linux/hooks";
 import { moveNetDevicesBack } from "../linux/netdev";
@@ -124,7 +125,7 @@ export function deleteContainer(sys: Sys, root: string, id: string, force: boole
       if (!force && status !== "created") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
       killAndWait(sys, saved);
     }
-    destroy(saved, dir);
+    destroy(sys, saved, dir);
   });
 }
 
@@ -143,8 +144,12 @@ function killAndWait(sys: Sys, saved: SavedState): void {
   }
 }
 
-function destroy(saved: SavedState, dir: string): void {
-  const errors = [...removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]), ...removeIntelRdt(saved.intelRdtDirs ?? [])];
+function destroy(sys: Sys, saved: SavedState, dir: string): void {
+  // systemd removes the cgroups of its unit; what is left (hierarchies it does not manage) is ours
+  const errors = [
+    ...(saved.systemdUnit ? stopSystemdScope(sys, saved.systemdUnit) : []),
+    ...removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]), ...removeIntelRdt(saved.intelRdtDirs ?? []),
+  ];
   fs.rmSync(dir, { recursive: true, force: true });
   if (errors.length) log.warn(errors.join("; "));
   for (const w of runHooksContinuing("poststop", saved.hooks?.poststop, hookState(saved, "stopped"))) log.warn(w);

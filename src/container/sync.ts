@@ -7,7 +7,7 @@ export type SyncMsg =
   | { type: "plan"; kind: "exec"; exec: import("./exec").ExecPlan }
   | { type: "stage1"; pid: number }
   | { type: "go" }
-  | { type: "cgroups" }
+  | { type: "cgroups"; mountDirs: { name: string; dir: string }[] }
   | { type: "userns" }
   | { type: "mapped" }
   | { type: "pid"; pid: number }

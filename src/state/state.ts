@@ -16,6 +16,8 @@ export interface SavedState extends Omit<State, "status"> {
   /** the same directories with their hierarchy, for the cgroup driver of later calls */
   cgroups: import("../linux/cgroups/hierarchy").CgroupDir[];
   cgroupCreated: string[];
+  /** --systemd-cgroup: the transient unit holding the container (stopped on delete) */
+  systemdUnit?: string;
   /** the namespaces the container made, by type, for exec and the hooks of later issues */
   namespaces: string[];
   rootless: boolean;

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { driverFor, hostHierarchies, parseProcCgroup, removeCgroups, type CgroupDir } from "../../src/linux/cgroups";
 import { parseSystemdPath, predictSystemdDirs, stopSystemdScope } from "../../src/linux/cgroups/systemd";
 import { realSys } from "../../src/sys";
-import { waitFor } from "./helpers";
+import { waitFor, bundle, TSRUNC } from "./helpers";
 
 const SYSTEMD = "/lib/systemd/systemd";
 const TAG = `tsrunc-systemd-test-${process.pid}`;
@@ -139,6 +139,39 @@ describe("--systemd-cgroup with systemd 252 in a private namespace", () => {
     for (const d of created) expect(fs.existsSync(d)).toBe(false);
     // stopping again: the unit is gone, which is not a problem
     expect(client({ op: "stop", unit })).toEqual({ ok: [] });
+  }, 30_000);
+
+  test("tsrunc --systemd-cgroup run -d: PID 1 is in the scope with its limits; delete stops the unit", () => {
+    const id = `tsrunc-test-sdrun-${process.pid}`;
+    const b = bundle(["sleep", "1000"], (c) => {
+      c.linux.cgroupsPath = `system.slice:tsrunc:${id}`;
+      c.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 40 } };
+    });
+    // tsrunc in systemd's pid and mount namespaces: its /run (and so /run/systemd/system) is private
+    const out = Bun.file(path.join(WORK, "run.out"));
+    const tsrunc = (args: string[]) => {
+      const p = Bun.spawnSync(["nsenter", "-t", String(systemdPid), "-p", "-m", "--", TSRUNC, "--root", "/run/tsrunc-test", "--systemd-cgroup", ...args], { stdin: "ignore", stdout: out, stderr: out });
+      return { code: p.exitCode, log: fs.existsSync(path.join(WORK, "run.out")) ? fs.readFileSync(path.join(WORK, "run.out"), "utf8") : "" };
+    };
+    const scope = `/${TAG}/system.slice/tsrunc-${id}.scope`;
+    const memory = path.join(hier.find((h) => h.key === "memory")!.mountpoint, scope);
+    try {
+      const r = tsrunc(["run", "-d", "-b", b, id]);
+      expect(r.log).toBe("");
+      expect(r.code).toBe(0);
+      const procs = read(path.join(memory, "cgroup.procs")).split("\n").map(Number);
+      expect(procs.length).toBe(1);
+      expect(fs.readFileSync(`/proc/${procs[0]}/cmdline`, "utf8")).toBe("sleep\u00001000\u0000");
+      const cg = procCgroup(procs[0]);
+      for (const h of hier) expect(`${h.key}:${cg.get(h.key)}`).toBe(`${h.key}:${scope}`);
+      expect(read(path.join(memory, "memory.limit_in_bytes"))).toBe(String(64 << 20));
+      expect(read(path.join(hier.find((h) => h.key === "pids")!.mountpoint, scope, "pids.max"))).toBe("40");
+      expect(tsrunc(["delete", "--force", id]).code).toBe(0);
+      waitFor(() => !fs.existsSync(memory), "systemd to remove the scope's cgroup");
+      for (const h of hier) expect(fs.existsSync(path.join(h.mountpoint, scope))).toBe(false);
+    } finally {
+      tsrunc(["delete", "--force", id]);
+    }
   }, 30_000);
 
   test("a name in use is systemd's UnitExists, named with the step and the unit", () => {
