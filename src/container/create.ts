@@ -13,7 +13,7 @@ import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from ".
 import { lockDir } from "../state/lock";
 import { parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
-import { spawnSys } from "../sys/spawn";
+import { quickSys } from "../sys/quick";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace } from "../linux/namespaces";
@@ -60,7 +60,7 @@ export interface Created {
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const t = timeline;
   // 0. the init engine starts first and loads while we read the config; a refusal kills it
-  const engine = opts.engine ?? step("start the init engine", () => spawnInitEngine(spawnSys()));
+  const engine = opts.engine ?? step("start the init engine", () => spawnInitEngine(quickSys()));
   t.mark("spawn the init engine");
   try {
     // 1. everything that can be refused is refused before any other side effect

@@ -17,7 +17,7 @@
 // The parent (`create`, `run`, `exec`) keeps its JIT and never forks: posix_spawn starts the
 // init engine at once, while the parent loads and validates the config, and sends it the plan.
 import { AT_EMPTY_PATH, AT_FDCWD, F_SETFD, MOUNT_ATTR, O, PR } from "../sys";
-import { spawnSys, type SpawnSys } from "../sys/spawn";
+import { quickSys, type QuickSys } from "../sys/quick";
 
 export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
   BUN_JSC_useJIT: "0",
@@ -52,7 +52,7 @@ export interface InitEngine {
  * Starts `tsrunc init` in a fresh engine. It inherits our stdio and every fd without CLOEXEC
  * (--preserve-fds, LISTEN_FDS, conmon's pipes), like a forked child would.
  */
-export function spawnInitEngine(sys: SpawnSys): InitEngine {
+export function spawnInitEngine(sys: QuickSys): InitEngine {
   const [sock, childSock] = sys.socketpair();
   const [consoleSock, childConsole] = sys.socketpair();
   let exeFd = -1;
@@ -90,18 +90,18 @@ let early: InitEngine | undefined;
  * the command's handler then takes it. When parsing fails, our exit closes its socket and it exits.
  */
 export function startInitEngineEarly(): void {
-  try { early = spawnInitEngine(spawnSys()); } catch { /* the handler tries again and reports */ }
+  try { early = spawnInitEngine(quickSys()); } catch { /* the handler tries again and reports */ }
 }
 
 /** the init engine for create and run: the one main.ts started, or a new one (sys/spawn.ts) */
 export function startInitEngine(): InitEngine {
-  const e = early ?? spawnInitEngine(spawnSys());
+  const e = early ?? spawnInitEngine(quickSys());
   early = undefined;
   return e;
 }
 
 /** A detached read-only bind mount of our executable; exec'ing /proc/self/fd/N runs from it. */
-function readOnlyExecutable(sys: SpawnSys): number {
+function readOnlyExecutable(sys: QuickSys): number {
   const fd = sys.openTree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | O.CLOEXEC);
   try {
     sys.mountSetattr(fd, "", AT_EMPTY_PATH, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 });

@@ -105,11 +105,17 @@ export function exitNow(code: number): never {
 }
 
 /**
- * realSys(), loaded on the first call instead of now: create, run and exec start the init engine
- * (through sys/spawn.ts) before they need koffi, so its load overlaps the engine's start.
+ * The Sys of the verbs: the hot-path calls through Bun's FFI (sys/quick.ts), the rest through
+ * realSys(), loaded on its first call. create, run and exec start the init engine before they
+ * need koffi; start, kill and delete need nothing else.
  */
 export function lazySys(): Sys {
-  return new Proxy({} as Sys, { get: (_t, k) => realSys()[k as keyof Sys] });
+  return new Proxy({} as Sys, {
+    get: (_t, k) => {
+      const q = require("./quick") as typeof import("./quick");
+      return q.QUICK_CALLS.includes(k as keyof Sys) ? q.quickSys()[k as keyof import("./quick").QuickSys] : realSys()[k as keyof Sys];
+    },
+  });
 }
 
 /** The koffi-backed Sys, loaded on first use so verbs that make no kernel calls skip the addon. */

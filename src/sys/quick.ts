@@ -1,23 +1,28 @@
-// The calls that start the init engine (linux/engine.ts), bound with Bun's own FFI. That start is
-// on the critical path of create, run and exec, and koffi's load (its addon and libstdc++: 2.5-3 ms
-// measured here) would come first; binding these seven symbols costs 0.2 ms. Every other call
-// stays on koffi (libc.ts), which then loads while the init engine starts.
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+// The few calls on the hot path of every verb, bound with Bun's own FFI: koffi's load (its addon
+// and libstdc++) costs 2.5-3 ms here, binding these symbols 0.2 ms. They start the init engine
+// (linux/engine.ts) before koffi loads in create, run and exec, and they are all that start,
+// kill and delete need (flock, kill, open, close), so those verbs never load koffi. Every other
+// call, and everything the init engine does, stays on koffi (libc.ts).
+import type * as BunFFI from "bun:ffi";
 import { SysError } from "../errors";
 import type { Sys, MountSetattr } from "./index";
 
-export type SpawnSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close">;
+export type QuickSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close" | "open" | "flock" | "kill">;
+
+export const QUICK_CALLS: readonly (keyof Sys)[] = ["socketpair", "openTree", "mountSetattr", "fcntl", "prctl", "posixSpawn", "close", "open", "flock", "kill"];
 
 const SYS_open_tree = 428, SYS_mount_setattr = 442;
-const { i32, i64, u64, ptr: P } = FFIType;
 
-let bound: SpawnSys | undefined;
+let bound: QuickSys | undefined;
 
-export function spawnSys(): SpawnSys {
+export function quickSys(): QuickSys {
   return (bound ??= bind());
 }
 
-function bind(): SpawnSys {
+function bind(): QuickSys {
+  // loaded here, not at the top: --version, state and the other verbs that need none of this skip it
+  const { dlopen, FFIType, ptr, read } = require("bun:ffi") as typeof BunFFI;
+  const { i32, u32, i64, u64, ptr: P } = FFIType;
   const { symbols: c } = dlopen("libc.so.6", {
     socketpair: { args: [i32, i32, i32, P], returns: i32 },
     syscall: { args: [i64, i64, i64, u64, u64, u64], returns: i64 },
@@ -25,6 +30,9 @@ function bind(): SpawnSys {
     prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
     posix_spawn: { args: [P, P, P, P, P, P], returns: i32 },
     close: { args: [i32], returns: i32 },
+    open: { args: [P, i32, u32], returns: i32 },
+    flock: { args: [i32, i32], returns: i32 },
+    kill: { args: [i32, i32], returns: i32 },
     __errno_location: { args: [], returns: P },
   });
   const errno = () => read.i32(c.__errno_location()!, 0);
@@ -66,5 +74,11 @@ function bind(): SpawnSys {
       return pid[0];
     },
     close: (fd) => void check(c.close(fd), "close", String(fd)),
+    open(path, flags, mode) {
+      const p = cstr(path);
+      return check(c.open(ptr(p), flags, mode), "open", JSON.stringify(path));
+    },
+    flock: (fd, op) => void check(c.flock(fd, op), "flock", String(fd)),
+    kill: (pid, sig) => void check(c.kill(pid, sig), "kill", `pid ${pid} signal ${sig}`),
   };
 }
