@@ -66,6 +66,10 @@ function removeTree(): string[] {
   return removeCgroups(dirs);
 }
 
+// systemd mounts the controllers this host leaves unmounted (hugetlb, net_cls, perf_event); the
+// kernel drops those hierarchies once its namespace is gone, and later tests compare against this
+const ownCgroupsBefore = fs.readFileSync("/proc/self/cgroup", "utf8");
+
 beforeAll(() => {
   fs.mkdirSync(path.join(WORK, "units"), { recursive: true });
   fs.writeFileSync(path.join(WORK, "units", "tsrunc-test.target"), "[Unit]\nDescription=tsrunc test: nothing to start\n");
@@ -78,7 +82,12 @@ beforeAll(() => {
   const join = hier.map((h) => `echo 0 > ${path.join(h.mountpoint, TAG, "cgroup.procs")}`).join("; ");
   // a tmpfs /run so its sockets are private; the unit directory over /etc/systemd/system so no
   // installed unit is pulled in; container= tells systemd it is not booting a machine
-  const script = `set -e; ${join}; mount -t tmpfs -o mode=755 tmpfs /run; mount --bind ${WORK}/units /etc/systemd/system; exec ${SYSTEMD} --unit=tsrunc-test.target --log-target=console`;
+  // /sys/fs/cgroup becomes a private tmpfs holding binds of the host's hierarchies: systemd
+  // remounts it read-write and adds mount points for the controllers it wants, and on the host's
+  // own tmpfs those would stay behind (podman then takes an empty net_cls dir for a hierarchy)
+  const cgroupfs = `mkdir ${WORK}/cg; mount --rbind /sys/fs/cgroup ${WORK}/cg; mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup; ` +
+    `for e in $(ls ${WORK}/cg); do mkdir /sys/fs/cgroup/$e; mount --bind ${WORK}/cg/$e /sys/fs/cgroup/$e; done; umount -l ${WORK}/cg`;
+  const script = `set -e; ${join}; ${cgroupfs}; mount -t tmpfs -o mode=755 tmpfs /run; mount --bind ${WORK}/units /etc/systemd/system; exec ${SYSTEMD} --unit=tsrunc-test.target --log-target=console`;
   const p = Bun.spawn(["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--uts", "--ipc", "--propagation", "private", "sh", "-c", script], {
     env: { ...process.env, container: "tsrunc" }, stdout: Bun.file(path.join(WORK, "systemd.log")), stderr: Bun.file(path.join(WORK, "systemd.err")),
   });
@@ -93,6 +102,7 @@ afterAll(() => {
     try { if (pid) process.kill(pid, "SIGKILL"); } catch { /* gone */ }
   }
   waitFor(() => !alive(systemdPid), "systemd to exit");
+  waitFor(() => fs.readFileSync("/proc/self/cgroup", "utf8") === ownCgroupsBefore, "the kernel to drop the hierarchies systemd mounted", 10_000);
   const errors = removeTree();
   fs.rmSync(WORK, { recursive: true, force: true });
   if (errors.length) throw new Error(errors.join("; "));
