@@ -1,7 +1,7 @@
 // start, kill, delete, state, list: the verbs that act on an existing container's state.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { O, SIGNALS, ESRCH, type Sys } from "../sys";
+import { O, SIGNALS, ESRCH, F_GETFL, F_SETFL, type Sys } from "../sys";
 import { UsageError, SysError, step } from "../errors";
 import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, type SavedState } from "../state/state";
@@ -38,7 +38,7 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
     const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
     let reply: string;
     try {
-      reply = readInitReply(fd, saved);
+      reply = readInitReply(sys, fd, saved);
     } finally {
       sys.close(fd);
     }
@@ -51,21 +51,25 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
 
 /**
  * Opening the fifo releases the init (its open for writing returns); it then runs its
- * startContainer hooks and writes "0", or "1" and the reason. Until it writes, a read sees
- * EOF or EAGAIN; the init may also write, exec and exit between two reads.
+ * startContainer hooks and writes "0", or "1" and the reason, and its execve closes the fifo.
+ * Until the init's open has returned, a read sees EOF (no writer yet): then poll briefly; once it
+ * has, a blocking read returns as soon as the init writes, with no polling delay.
  */
-function readInitReply(fd: number, saved: SavedState): string {
+function readInitReply(sys: Sys, fd: number, saved: SavedState): string {
+  sys.fcntl(fd, F_SETFL, sys.fcntl(fd, F_GETFL, 0) & ~O.NONBLOCK);
   const buf = Buffer.alloc(4096);
-  const read = (): string => {
-    try { return buf.toString("utf8", 0, fs.readSync(fd, buf, 0, buf.length, null)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; return ""; }
-  };
-  let got = "";
+  const read = (): string => buf.toString("utf8", 0, fs.readSync(fd, buf, 0, buf.length, null));
   for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
-    got += read();
-    if (got === "0" || (got.startsWith("1") && !initAlive(saved))) return got + read();
-    if (!got && !initAlive(saved)) {
+    let got = read();
+    if (got === "0") return got; // not waiting for EOF, which comes with the init's execve
+    if (got) {
+      // "1" and the reason: the init exits after writing, so EOF ends the message
+      for (let more = read(); more; more = read()) got += more;
+      return got;
+    }
+    if (!initAlive(saved)) {
       got = read();
-      if (got) return got + read();
+      if (got) return got;
       throw new UsageError("cannot start a container that has stopped");
     }
     Bun.sleepSync(wait);

@@ -36,7 +36,7 @@ export const RESOLVE = { NO_XDEV: 1, NO_MAGICLINKS: 2, NO_SYMLINKS: 4, BENEATH: 
 
 export const S_IF = { REG: 0o100000, DIR: 0o040000, CHR: 0o020000, BLK: 0o060000, FIFO: 0o010000, LNK: 0o120000 } as const;
 
-export const F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
+export const F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
 export const LOCK_EX = 2, LOCK_UN = 8;
 
 export const PR = {
