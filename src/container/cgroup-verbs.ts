@@ -3,6 +3,7 @@ import { realSys, type Sys } from "../sys";
 import type { Resources } from "../spec/types";
 import { UsageError } from "../errors";
 import { driverFor, statsEvent, type CgroupDriver } from "../linux/cgroups";
+import { updateSystemdUnit } from "../linux/cgroups/systemd";
 import { statusOf, stateDir, initAlive, type SavedState } from "../state/state";
 import { withContainer } from "./lifecycle";
 import { readContainer } from "./query";
@@ -31,7 +32,11 @@ export function resumeContainer(sys: Sys, root: string, id: string): void {
 export function updateContainer(sys: Sys, root: string, id: string, r: Resources): void {
   withContainer(sys, root, id, ({ saved, dir }) => {
     if (statusOf(saved, dir) === "stopped") throw new UsageError("container not running");
-    driverOf(saved).apply(r, { update: true });
+    const drv = driverOf(saved);
+    // systemd first, as runc does: it rewrites the unit's cgroup files from its own view of the
+    // limits, so they must be the new ones before (and after) the files are written
+    if (saved.systemdUnit) updateSystemdUnit(sys, saved.systemdUnit, r, drv, saved.cgroups ?? []);
+    drv.apply(r, { update: true });
   });
 }
 

@@ -51,6 +51,20 @@ const procCgroup = (pid: number) => new Map(fs.readFileSync(`/proc/${pid}/cgroup
   const [, key, p] = /^\d+:([^:]*):(.*)$/.exec(l)!;
   return [key, p] as [string, string];
 }));
+/** tsrunc in systemd's pid and mount namespaces: its /run (and so /run/systemd/system) is private */
+function tsrunc(args: string[]): { code: number; log: string } {
+  const out = path.join(WORK, "run.out");
+  const p = Bun.spawnSync(["nsenter", "-t", String(systemdPid), "-p", "-m", "--", TSRUNC, "--root", "/run/tsrunc-test", "--systemd-cgroup", ...args], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(out) });
+  return { code: p.exitCode, log: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "" };
+}
+
+/** systemctl against the test's systemd (its private socket, in its namespaces) */
+function systemctl(...args: string[]): string {
+  const p = Bun.spawnSync(["nsenter", "-t", String(systemdPid), "-p", "-m", "--", "systemctl", ...args], { stdin: "ignore", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`systemctl ${args.join(" ")}: exit ${p.exitCode}: ${p.stderr.toString()}`);
+  return p.stdout.toString().trim();
+}
+
 const dirOf = (dirs: CgroupDir[], key: string) => dirs.find((d) => d.key === key)!.dir;
 const read = (f: string) => fs.readFileSync(f, "utf8").trim();
 
@@ -157,12 +171,6 @@ describe("--systemd-cgroup with systemd 252 in a private namespace", () => {
       c.linux.cgroupsPath = `system.slice:tsrunc:${id}`;
       c.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 40 } };
     });
-    // tsrunc in systemd's pid and mount namespaces: its /run (and so /run/systemd/system) is private
-    const out = Bun.file(path.join(WORK, "run.out"));
-    const tsrunc = (args: string[]) => {
-      const p = Bun.spawnSync(["nsenter", "-t", String(systemdPid), "-p", "-m", "--", TSRUNC, "--root", "/run/tsrunc-test", "--systemd-cgroup", ...args], { stdin: "ignore", stdout: out, stderr: out });
-      return { code: p.exitCode, log: fs.existsSync(path.join(WORK, "run.out")) ? fs.readFileSync(path.join(WORK, "run.out"), "utf8") : "" };
-    };
     const scope = `/${TAG}/system.slice/tsrunc-${id}.scope`;
     const memory = path.join(hier.find((h) => h.key === "memory")!.mountpoint, scope);
     try {
@@ -182,6 +190,55 @@ describe("--systemd-cgroup with systemd 252 in a private namespace", () => {
     } finally {
       tsrunc(["delete", "--force", id]);
     }
+  }, 30_000);
+
+  test("tsrunc update: systemd is told (MemoryLimit, then device rules and TasksMax), the file changes, and a daemon-reload keeps the new value", () => {
+    const id = `tsrunc-test-sdupd-${process.pid}`;
+    const b = bundle(["sleep", "1000"], (c) => {
+      c.linux.cgroupsPath = `system.slice:tsrunc:${id}`;
+      c.linux.resources = { memory: { limit: 64 << 20 } };
+    });
+    const unit = `tsrunc-${id}.scope`;
+    const memory = path.join(hier.find((h) => h.key === "memory")!.mountpoint, `/${TAG}/system.slice/${unit}`, "memory.limit_in_bytes");
+    try {
+      expect(tsrunc(["run", "-d", "-b", b, id])).toEqual({ code: 0, log: "" });
+      expect(systemctl("show", "-p", "MemoryLimit", "--value", unit)).toBe(String(64 << 20));
+      expect(tsrunc(["update", "--memory", "96m", id])).toEqual({ code: 0, log: "" });
+      expect(read(memory)).toBe(String(96 << 20));
+      expect(systemctl("show", "-p", "MemoryLimit", "--value", unit)).toBe(String(96 << 20));
+      // systemd writes its own view back on a reload: a value only in the file would be lost
+      fs.writeFileSync(memory, String(80 << 20));
+      systemctl("daemon-reload");
+      expect(read(memory)).toBe(String(96 << 20));
+      // device rules: systemd's v1 rewrite denies everything for a moment, so the container is
+      // frozen across the call, and thawed after
+      const res = path.join(WORK, "update.json");
+      fs.writeFileSync(res, JSON.stringify({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }], pids: { limit: 21 } }));
+      expect(tsrunc(["update", "-r", res, id])).toEqual({ code: 0, log: "" });
+      expect(systemctl("show", "-p", "DevicePolicy", "--value", unit)).toBe("strict");
+      expect(systemctl("show", "-p", "TasksMax", "--value", unit)).toBe("21");
+      expect(read(path.join(path.dirname(memory).replace("/memory/", "/freezer/"), "freezer.state"))).toBe("THAWED");
+    } finally {
+      tsrunc(["delete", "--force", id]);
+    }
+  }, 30_000);
+
+  test("org.systemd.property.* annotations reach the unit, after (so over) tsrunc's own properties", () => {
+    const [nspid] = sleeper();
+    const r = client({ op: "start", cgroupsPath: "system.slice:tsrunc:sd4", id: "sd4", pid: nspid, resources: { pids: { limit: 33 } }, annotations: {
+      "org.systemd.property.CollectMode": "'inactive-or-failed'", "org.systemd.property.TimeoutStopSec": "7", "org.systemd.property.TasksMax": "uint64 77",
+    } });
+    expect(r.error).toBeUndefined();
+    expect(systemctl("show", "-p", "CollectMode", "--value", "tsrunc-sd4.scope")).toBe("inactive-or-failed");
+    expect(systemctl("show", "-p", "TimeoutStopUSec", "--value", "tsrunc-sd4.scope")).toBe("7s");
+    expect(read(path.join(dirOf(r.ok.dirs, "pids"), "pids.max"))).toBe("77");
+    expect(client({ op: "stop", unit: "tsrunc-sd4.scope" })).toEqual({ ok: [] });
+    expect(removeCgroups(r.ok.created)).toEqual([]);
+  }, 30_000);
+
+  test("setting the properties of a unit that is gone names the unit", () => {
+    const r = client({ op: "set", unit: "tsrunc-gone.scope", resources: { memory: { limit: 1 << 30 } } });
+    expect(r.error).toMatch(/^systemd: set properties of unit "tsrunc-gone.scope": the unit no longer exists \(org.freedesktop.systemd1.NoSuchUnit: /);
   }, 30_000);
 
   test("a name in use is systemd's UnitExists, named with the step and the unit", () => {

@@ -43,10 +43,12 @@ export function baseProperties(u: SystemdUnit, o: UnitOptions): Property[] {
 
 /**
  * linux.resources → properties. `version` is systemd's: CPUQuotaPeriodUSec needs 242,
- * AllowedCPUs/AllowedMemoryNodes 244, "char-MAJOR" device globs 240.
+ * AllowedCPUs/AllowedMemoryNodes 244, "char-MAJOR" device globs 240. With `update` (the
+ * `update` verb's partial resources) the device list is sent only when given: an absent one
+ * would otherwise become the default list and replace the container's.
  */
-export function resourceProperties(r: Resources, mode: CgroupMode, version: number): Property[] {
-  const props: Property[] = [...deviceProperties(r.devices, version)];
+export function resourceProperties(r: Resources, mode: CgroupMode, version: number, opts: { update?: boolean } = {}): Property[] {
+  const props: Property[] = opts.update && !r.devices ? [] : [...deviceProperties(r.devices, version)];
   const m = r.memory, c = r.cpu;
   if (mode === "v2") {
     if (nonZero(m?.limit)) props.push(prop("MemoryMax", "t", u64(m.limit)));

@@ -110,6 +110,31 @@ export function stopSystemdScope(sys: BusSys, unit: string, opts: SystemdOptions
   }
 }
 
+/**
+ * Tells systemd new property values for a running unit (SetUnitProperties with runtime=true:
+ * they last until the unit goes, which is the container's lifetime), so that a daemon-reload
+ * or another re-realization of the unit's cgroup writes these values and not the ones of
+ * create. `build` receives systemd's version, for the version-gated properties.
+ */
+export function setUnitProperties(sys: BusSys, unit: string, build: (version: number) => Property[], opts: SystemdOptions = {}): void {
+  const what = `systemd: set properties of unit "${unit}"`;
+  const bus = connect(sys, opts);
+  try {
+    const props = wrap(`${what}: unit properties from linux.resources`, () => build(managerVersion(bus)));
+    if (!props.length) return;
+    try {
+      callManager(bus, "SetUnitProperties", "sba(sv)", [unit, true, props], opts.timeoutMs ?? JOB_TIMEOUT_MS);
+    } catch (e) {
+      // the scope ends by itself when its last process exits, or someone stopped it: say so
+      // plainly rather than as systemd's bare error name
+      if (e instanceof DBusError && e.errorName === `${SYSTEMD}.NoSuchUnit`) throw new StepError(what, new Error(`the unit no longer exists (${e.message})`));
+      throw new StepError(what, e);
+    }
+  } finally {
+    bus.close();
+  }
+}
+
 function wrap<T>(what: string, fn: () => T): T {
   try {
     return fn();
