@@ -1,4 +1,4 @@
-import { main, commandOf } from "./cli/main";
+import { commandOf } from "./cli/command";
 import { exitNow } from "./sys";
 import { initEngineFds, startInitEngineEarly } from "./linux/engine";
 import { primeCgroupMovesNow } from "./linux/cgroups/prime";
@@ -20,5 +20,5 @@ if (init) {
   // Exit as soon as the work is done. The engine's orderly teardown costs ~12 ms here (measured:
   // an empty compiled program takes 15 ms, 3.3 ms when it ends with reallyExit), and container
   // engines call the runtime 4-6 times per container. Output and logs are written synchronously.
-  void main(process.argv.slice(2)).then(() => exitNow(Number(process.exitCode ?? 0)));
+  void import("./cli/main").then((m) => m.main(process.argv.slice(2))).then(() => exitNow(Number(process.exitCode ?? 0)));
 }

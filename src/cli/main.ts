@@ -4,6 +4,7 @@ import { print } from "./output";
 import { log, configureLog, timeline } from "../log";
 import { globalOptions, checkGlobals, type GlobalArgs } from "./globals";
 import { parseArgv, type CommandModule } from "./argv";
+import { scanGlobals } from "./command";
 import * as create from "./create";
 import * as run from "./run";
 import * as start from "./start";
@@ -72,18 +73,5 @@ function wantsVersion(argv: string[]): boolean {
   return scanGlobals(argv) === "--version";
 }
 
-/** the subcommand word, found without parsing the rest */
-export function commandOf(argv: string[]): string | undefined {
-  const w = scanGlobals(argv);
-  return w === "--version" ? undefined : w;
-}
 
-function scanGlobals(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--version" || a === "-v") return "--version";
-    if (!a.startsWith("-")) return a;
-    if (!a.includes("=") && ["--root", "--log", "--log-format", "--rootless"].includes(a)) i++;
-  }
-  return undefined;
-}
+export { commandOf } from "./command";

@@ -11,7 +11,7 @@ import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
-import { parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
+import { annotationProperties, parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
 import { quickSys } from "../sys/quick";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
@@ -125,6 +125,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // systemd's unit lands below systemd's own cgroup (runc's getSubsystemPath); it is made once
   // the first process exists, and the init's plan needs the paths before that
   const sdUnit = opts.systemdCgroup ? step("systemd", () => parseSystemdPath(spec.linux?.cgroupsPath, opts.id)) : undefined;
+  // org.systemd.property.* annotations: refused before any process exists, like runc
+  const sdExtra = sdUnit ? step("systemd", () => annotationProperties(spec.annotations)) : [];
   const cgDirs = sdUnit
     ? predictSystemdDirs(cg.hierarchies, parseProcCgroup(fs.readFileSync("/proc/1/cgroup", "utf8")), sdUnit)
     : cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
@@ -196,7 +198,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     // the directories systemd reports are the ones that count (the plan's were a prediction)
     let finalDirs = cgDirs;
     const joinSystemd = (pid: number) => {
-      const sd = step("create cgroups", () => startSystemdScope(sys, spec.linux?.cgroupsPath, opts.id, pid, spec.linux?.resources ?? {}, { hierarchies: cg.hierarchies }));
+      const sd = step("create cgroups", () => startSystemdScope(sys, spec.linux?.cgroupsPath, opts.id, pid, spec.linux?.resources ?? {}, { hierarchies: cg.hierarchies, extra: sdExtra }));
       undo.splice(1, 0, () => { const e = [...stopSystemdScope(sys, sd.unit), ...removeCgroups(sd.created)]; if (e.length) throw new Error(e.join("; ")); });
       finalDirs = sd.dirs;
       Object.assign(saved, { systemdUnit: sd.unit, cgroupCreated: sd.created, cgroups: sd.dirs, cgroupDirs: sd.dirs.map((d) => d.dir) });

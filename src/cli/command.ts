@@ -1,0 +1,19 @@
+// The subcommand word, found without parsing argv: main.ts needs it before it loads the CLI (the
+// init engine starts first for create, run and exec), and `tsrunc init` loads no CLI at all.
+
+/** the subcommand word, or undefined for none and for --version */
+export function commandOf(argv: string[]): string | undefined {
+  const w = scanGlobals(argv);
+  return w === "--version" ? undefined : w;
+}
+
+/** the first word that is not a global flag (or "--version") */
+export function scanGlobals(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--version" || a === "-v") return "--version";
+    if (!a.startsWith("-")) return a;
+    if (!a.includes("=") && ["--root", "--log", "--log-format", "--rootless"].includes(a)) i++;
+  }
+  return undefined;
+}
