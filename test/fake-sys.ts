@@ -60,6 +60,8 @@ export class FakeSys implements Sys {
   /** the serial joinSessionKeyring() returns, and the keys describeKey() knows ("type;uid;gid;perm;description") */
   keySerial = 500;
   keys = new Map<number, string>();
+  /** what fstatfs() reports for an fd: its entry here, else procfs (0x9fa0) */
+  fsTypes = new Map<number, number>();
   /** fds handed out and not closed yet */
   readonly openFds = new Set<number>();
 
@@ -261,4 +263,6 @@ export class FakeSys implements Sys {
     const d = this.keys.get(id)?.split(";");
     if (d) { d[3] = (perm >>> 0).toString(16).padStart(8, "0"); this.keys.set(id, d.join(";")); }
   }
+  fstatfs(fd: number): number { this.record("fstatfs", [fd]); return this.fsTypes.get(fd) ?? 0x9fa0; }
+  write(fd: number, data: Buffer): number { this.record("write", [fd, data]); return data.length; }
 }

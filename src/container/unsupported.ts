@@ -1,33 +1,35 @@
-// Fields the runtime-spec defines that this build of tsrunc does not apply yet. Each is refused
+// Fields the runtime-spec defines that tsrunc cannot apply on this host. Each is refused
 // with an error naming the field, never ignored: a container that silently lacks its seccomp
 // filter or memory limit is worse than one that does not start.
-import * as fs from "node:fs";
 import type { Spec } from "../spec/types";
 import { isIdmapped } from "../linux/idmapped";
 import { isBind } from "../linux/mountopts";
 import { resctrlMounted } from "../linux/intelrdt";
+import { LSM_FILE, lsmActive, type LsmName } from "../linux/lsm";
 
 // The reasons are functions: this module is evaluated in every tsrunc process (state, the init
 // engine), and only a config that sets one of these fields needs /sys/kernel/security/lsm read.
-const LATER: [pointer: string, get: (s: Spec) => unknown, why: () => string][] = [
-  ["/process/apparmorProfile", (s) => s.process?.apparmorProfile, () => lsmWhy("apparmor", "AppArmor profiles")],
-  ["/process/selinuxLabel", (s) => s.process?.selinuxLabel, () => lsmWhy("selinux", "SELinux labels")],
-  ["/linux/mountLabel", (s) => s.linux?.mountLabel, () => lsmWhy("selinux", "SELinux mount labels")],
+// An LSM field is refused only where the host lacks the LSM (linux/lsm.ts applies it otherwise);
+// an empty string asks for nothing, like runc.
+type Later = [pointer: string, get: (s: Spec, lsmFile: string) => unknown, why: () => string];
+const lsmField = (pointer: string, lsm: LsmName, what: string, get: (s: Spec) => string | undefined): Later => [
+  pointer,
+  (s, lsmFile) => (get(s) && !lsmActive(lsm, lsmFile) ? get(s) : undefined),
+  () => `${what} need the ${lsm === "apparmor" ? "AppArmor" : "SELinux"} LSM, which is not enabled on this host`,
+];
+const LATER: Later[] = [
+  lsmField("/process/apparmorProfile", "apparmor", "AppArmor profiles", (s) => s.process?.apparmorProfile),
+  lsmField("/process/selinuxLabel", "selinux", "SELinux labels", (s) => s.process?.selinuxLabel),
+  lsmField("/linux/mountLabel", "selinux", "SELinux mount labels", (s) => s.linux?.mountLabel),
   // the field first: resctrl is probed only for a config that asks for it
   ["/linux/intelRdt", (s) => (s.linux?.intelRdt === undefined || resctrlMounted() ? undefined : s.linux.intelRdt), () => "linux.intelRdt is not supported on this host (resctrl is not mounted at /sys/fs/resctrl)"],
 ];
 
-/** the host may simply not have the LSM (this machine has neither): say that first */
-function lsmWhy(lsm: string, what: string): string {
-  let active = "";
-  try { active = fs.readFileSync("/sys/kernel/security/lsm", "utf8"); } catch { /* securityfs not mounted */ }
-  return active.split(",").includes(lsm) ? `${what} are not supported by tsrunc yet` : `${what} need the ${lsm === "apparmor" ? "AppArmor" : "SELinux"} LSM, which is not enabled on this host`;
-}
-
-export function unsupportedFields(spec: Spec): string[] {
+/** `lsmFile` is the list of active LSMs (tests pass their own) */
+export function unsupportedFields(spec: Spec, lsmFile = LSM_FILE): string[] {
   const out: string[] = [];
   for (const [ptr, get, why] of LATER) {
-    const v = get(spec);
+    const v = get(spec, lsmFile);
     if (v !== undefined && v !== false) out.push(`${ptr}: ${why()}`);
   }
   (spec.mounts ?? []).forEach((m, i) => {

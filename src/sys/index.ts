@@ -90,6 +90,10 @@ export interface Sys {
   /** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description" */
   describeKey(id: number): string;
   setKeyPerm(id: number, perm: number): void;
+  /** fstatfs(2): the f_type of the filesystem holding fd (linux/lsm.ts checks it is procfs) */
+  fstatfs(fd: number): number;
+  /** one write(2); returns the bytes written (procfs attr files take a label in one write) */
+  write(fd: number, data: Buffer): number;
 }
 
 let real: Sys | undefined;

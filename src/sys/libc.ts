@@ -76,6 +76,8 @@ export function createLibcSys(): Sys {
     setresgid: f("int setresgid(uint32, uint32, uint32)"),
     prctl: f("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)"),
     prlimit: f("int prlimit(int, int, void *, void *)"),
+    fstatfs: f("int fstatfs(int, void *)"),
+    write: f("long write(int, const void *, size_t)"),
   };
   const errno = (): number => koffi.errno();
   /** libc convention: -1 and errno set means failure */
@@ -250,6 +252,12 @@ export function createLibcSys(): Sys {
       return b.toString("utf8", 0, Math.max(0, Math.min(n, b.length) - 1));
     },
     setKeyPerm: (id, perm) => void check(c.syscall(SYS_keyctl, "int", KEYCTL_SETPERM, "int", id, "uint32", perm >>> 0), "keyctl", "(setperm)"),
+    fstatfs(fd) {
+      const b = Buffer.alloc(120); // struct statfs (x86_64); f_type is the first long
+      check(c.fstatfs(fd, b), "fstatfs", String(fd));
+      return Number(b.readBigInt64LE(0));
+    },
+    write: (fd, data) => check(c.write(fd, data, data.length), "write", String(fd)),
   };
   return sys;
 }
