@@ -4,6 +4,7 @@ import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";
 import type { Process } from "../spec/types";
 import { UsageError } from "../errors";
+import { lsmActive } from "../linux/lsm";
 
 export const command = "exec <id> [command...]";
 export const describe = "run a process in a running container";
@@ -25,7 +26,7 @@ export const flags: Flags = {
   "ignore-paused": { type: "boolean", default: false, describe: "allow exec in a paused container" },
 };
 
-interface ExecArgs extends GlobalArgs {
+export interface ExecArgs extends GlobalArgs {
   id: string; command: string[]; process?: string; tty: boolean; "console-socket"?: string; detach: boolean;
   "pid-file"?: string; cwd?: string; env?: string[]; user?: string; "additional-gids"?: string[]; cap?: string[];
   "no-new-privs": boolean; apparmor?: string; "process-label"?: string; "preserve-fds": number; "ignore-paused": boolean;
@@ -39,8 +40,8 @@ export function execProcess(base: Process, a: ExecArgs): Process {
     return p;
   }
   if (!a.command.length) throw new UsageError("exec: a command (or --process) is required");
-  if (a.apparmor) throw new UsageError("--apparmor: AppArmor profiles are not supported yet");
-  if (a["process-label"]) throw new UsageError("--process-label: SELinux labels are not supported yet");
+  if (a.apparmor && !lsmActive("apparmor")) throw new UsageError("--apparmor: AppArmor profiles need the AppArmor LSM, which is not enabled on this host");
+  if (a["process-label"] && !lsmActive("selinux")) throw new UsageError("--process-label: SELinux labels need the SELinux LSM, which is not enabled on this host");
   const env = [...(base.env ?? [])];
   for (const e of a.env ?? []) {
     const key = e.split("=")[0];
@@ -68,6 +69,7 @@ export function execProcess(base: Process, a: ExecArgs): Process {
   return {
     ...base, terminal: a.tty, args: a.command, env, cwd: a.cwd ?? base.cwd, user, capabilities: caps,
     noNewPrivileges: a["no-new-privs"] || base.noNewPrivileges,
+    apparmorProfile: a.apparmor || base.apparmorProfile, selinuxLabel: a["process-label"] || base.selinuxLabel,
   };
 }
 

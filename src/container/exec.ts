@@ -20,6 +20,7 @@ import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import { setCpuAffinity } from "../linux/sched";
+import { applyApparmorProfile, setSelinuxExecLabel } from "../linux/lsm";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
 import { readContainer } from "./query";
@@ -140,6 +141,8 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
       becomeTerminalSession(sys, pty.slave);
     }
     const env = opts.process.env ?? [];
+    applyApparmorProfile(sys, opts.process.apparmorProfile);
+    setSelinuxExecLabel(sys, opts.process.selinuxLabel);
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
     setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
     sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // as in init.ts: no ignored signals from the engine

@@ -1,4 +1,5 @@
 // `tsrunc features` (runtime-spec features.md): claims only what this build applies for real.
+import { lsmActive } from "../linux/lsm";
 import * as fs from "node:fs";
 import { CAP_NAMES } from "../linux/capabilities";
 import { hostHierarchies } from "../linux/cgroups";
@@ -24,10 +25,10 @@ export function features(): Record<string, unknown> {
         operators: ["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"],
         archs: ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"],
         knownFlags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
-        supportedFlags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"],
+        supportedFlags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
       },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      apparmor: { enabled: lsmActive("apparmor") },
+      selinux: { enabled: lsmActive("selinux") },
       intelRdt: { enabled: resctrlMounted(), schemata: resctrlMounted(), monitoring: resctrlMounted() },
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },

@@ -13,6 +13,7 @@ import { prepareRoot, applyMounts, pivotRoot, moveRoot, setRootPropagation, mask
 import { openRoot } from "../linux/fsroot";
 import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devices";
 import { applySysctl } from "../linux/sysctl";
+import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel } from "../linux/lsm";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, nonDefaultSignals } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
@@ -114,7 +115,7 @@ function runStage2(sys: Sys, plan: Init): never {
     mark(plan, "stage 2 in the cgroups");
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
-    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: cgroups.mountDirs, inUserNs, idmapFds: plan.idmapFds }, spec.mounts ?? []);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: cgroups.mountDirs, inUserNs, idmapFds: plan.idmapFds, mountLabel: spec.linux?.mountLabel }, spec.mounts ?? []);
     if (plan.setupDev) {
       createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
       createDevSymlinks(sys, rootFd);
@@ -135,7 +136,11 @@ function runStage2(sys: Sys, plan: Init): never {
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
     else pivotRoot(sys, plan.rootfs);
     setRootPropagation(sys, spec.linux?.rootfsPropagation);
-    if (plan.keyringName !== null) newSessionKeyring(sys, plan.keyringName);
+    if (plan.keyringName !== null) {
+      // SELinux labels a keyring when it is made, from the keycreate label
+      setSelinuxKeyLabel(sys, proc.selinuxLabel);
+      newSessionKeyring(sys, plan.keyringName);
+    }
     let slave = -1;
     if (proc.terminal) {
       const pty = openPty(sys, proc.consoleSize);
@@ -146,10 +151,14 @@ function runStage2(sys: Sys, plan: Init): never {
     }
 
     mark(plan, "stage 2 pivot_root");
+    // both take effect at execve; set now, before masked /proc paths, dropped capabilities and an
+    // early seccomp filter could stand in the way of the procfs writes
+    applyApparmorProfile(sys, proc.apparmorProfile);
+    setSelinuxExecLabel(sys, proc.selinuxLabel);
     // 3. kernel settings that need the container's /proc
     if (spec.linux?.sysctl) applySysctl(spec.linux.sysctl);
     readonlyPaths(sys, spec.linux?.readonlyPaths ?? []);
-    maskPaths(sys, spec.linux?.maskedPaths ?? []);
+    maskPaths(sys, spec.linux?.maskedPaths ?? [], spec.linux?.mountLabel);
     if (spec.root?.readonly) readonlyRoot(sys);
 
     mark(plan, "stage 2 sysctl, masked and readonly paths");

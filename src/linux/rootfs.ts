@@ -8,6 +8,7 @@ import { step, SysError, StepError } from "../errors";
 import { parseMountOptions, isBind } from "./mountopts";
 import { ensureInRoot, fdPath, lookupInRoot } from "./fsroot";
 import { mountIdmapped } from "./idmapped";
+import { withMountLabel } from "./lsm";
 
 const PROPAGATION_FLAGS: Record<string, number> = {
   private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
@@ -24,6 +25,8 @@ export interface MountContext {
   inUserNs: boolean;
   /** user namespace fds carrying the id mapping of each idmapped mount (made by the parent) */
   idmapFds?: Map<Mount, number>;
+  /** linux.mountLabel: the SELinux context of the filesystems the container mounts */
+  mountLabel?: string;
 }
 
 /**
@@ -89,7 +92,7 @@ function mountOne(ctx: MountContext, m: Mount): void {
   } else {
     const fd = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
     try {
-      mountFs(ctx, m, source, fdPath(fd), o.flags & ~MS.REMOUNT, o.data.join(","));
+      mountFs(ctx, m, source, fdPath(fd), o.flags & ~MS.REMOUNT, withMountLabel(m.type ?? "", o.data.join(","), ctx.mountLabel));
     } finally { sys.close(fd); }
   }
   for (const p of o.propagation) withTarget(ctx, m.destination, (t) => sys.mount(null, t, null, p, null));
@@ -151,7 +154,7 @@ function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
   const { sys } = ctx;
   const fd = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
   try {
-    sys.mount("tmpfs", fdPath(fd), "tmpfs", flags & ~MS.RDONLY & (MS.NOSUID | MS.NODEV | MS.NOEXEC), "mode=755");
+    sys.mount("tmpfs", fdPath(fd), "tmpfs", flags & ~MS.RDONLY & (MS.NOSUID | MS.NODEV | MS.NOEXEC), withMountLabel("tmpfs", "mode=755", ctx.mountLabel));
   } finally { sys.close(fd); }
   for (const { name, dir } of ctx.cgroupDirs) {
     const sub = `${m.destination}/${name}`;
@@ -202,12 +205,12 @@ export function readonlyRoot(sys: Sys): void {
 }
 
 /** After pivot_root: "/" is the container's root, so these paths cannot leave it. */
-export function maskPaths(sys: Sys, paths: string[]): void {
+export function maskPaths(sys: Sys, paths: string[], mountLabel?: string): void {
   for (const p of paths) {
     step(`mask ${JSON.stringify(p)}`, () => {
       let st: fs.Stats;
       try { st = fs.lstatSync(p); } catch { return; }
-      if (st.isDirectory()) sys.mount("tmpfs", p, "tmpfs", MS.RDONLY, null);
+      if (st.isDirectory()) sys.mount("tmpfs", p, "tmpfs", MS.RDONLY, withMountLabel("tmpfs", null, mountLabel) || null);
       else sys.mount("/dev/null", p, null, MS.BIND, null);
     });
   }

@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { FakeSys, type Call } from "../fake-sys";
 import { MS, O, RESOLVE, realSys } from "../../src/sys";
 import { StepError } from "../../src/errors";
+import { execProcess, type ExecArgs } from "../../src/cli/exec";
+import type { Process } from "../../src/spec/types";
 import {
   PROC_SUPER_MAGIC, applyApparmorProfile, lsmActive, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel, writeProcAttr,
 } from "../../src/linux/lsm";
@@ -257,5 +259,18 @@ describe("lsmActive and the fields refused without the LSM", () => {
   test("empty strings ask for nothing and are not refused", () => {
     const empty = { ...base, process: { ...base.process, apparmorProfile: "", selinuxLabel: "" }, linux: { mountLabel: "" } } as unknown as Spec;
     expect(unsupportedFields(empty, noneHost)).toEqual([]);
+  });
+});
+
+describe("exec --apparmor / --process-label", () => {
+  const base = { args: ["sh"], cwd: "/", user: { uid: 0, gid: 0 }, env: [], apparmorProfile: "from-config" } as unknown as Process;
+  const args = (extra: Record<string, unknown>) => ({ command: ["true"], tty: false, ...extra }) as unknown as ExecArgs;
+  test("refused with the reason on a host without the LSM; otherwise they override the container's labels", () => {
+    const hasAA = lsmActive("apparmor"), hasSE = lsmActive("selinux");
+    if (!hasAA) expect(() => execProcess(base, args({ apparmor: "p" }))).toThrow("--apparmor: AppArmor profiles need the AppArmor LSM, which is not enabled on this host");
+    else expect(execProcess(base, args({ apparmor: "p" })).apparmorProfile).toBe("p");
+    if (!hasSE) expect(() => execProcess(base, args({ "process-label": "l" }))).toThrow("--process-label: SELinux labels need the SELinux LSM");
+    // without the flags the exec'd process keeps the container's profile, like runc
+    expect(execProcess(base, args({})).apparmorProfile).toBe("from-config");
   });
 });
