@@ -11,6 +11,7 @@ import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
+import { primeCgroupMovesAgain } from "../linux/cgroups/prime";
 import { annotationProperties, parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
 import { quickSys } from "../sys/quick";
@@ -191,6 +192,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       writeSaved(dir, saved);
       // limits go in before any process joins: a small memory limit must hold from the first page
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
+      primeCgroupMovesAgain();
       t.mark("cgroups");
     };
     // systemd: StartTransientUnit puts the first process in, and the limits go in right after,

@@ -2,7 +2,7 @@
 // masked and read-only paths (runc's prepareRootfs/finalizeRootfs order).
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { MS, MNT_DETACH, MOUNT_ATTR, AT_RECURSIVE, O, type Sys } from "../sys";
+import { MS, MNT_DETACH, MOUNT_ATTR, AT_RECURSIVE, AT_EMPTY_PATH, O, RESOLVE, type Sys } from "../sys";
 import type { Mount } from "../spec/types";
 import { step, SysError, StepError } from "../errors";
 import { parseMountOptions, isBind } from "./mountopts";
@@ -132,7 +132,7 @@ const MS_TO_ATTR: [number, number][] = [
  * attributes: a MS_REMOUNT|MS_BIND would also have to repeat every flag the kernel locked on
  * the source mount (nodev, nosuid from the host), or fail with EPERM in a user namespace.
  */
-function setMountAttrs(ctx: MountContext, dest: string, set: number, clear: number, recursive: boolean): void {
+function mountAttrs(set: number, clear: number): { attrSet: number; attrClr: number } {
   let attrSet = 0, attrClr = 0;
   for (const [ms, attr] of MS_TO_ATTR) {
     if (set & ms) attrSet |= attr;
@@ -140,6 +140,11 @@ function setMountAttrs(ctx: MountContext, dest: string, set: number, clear: numb
   }
   if (set & MS.NOATIME) { attrSet |= MOUNT_ATTR.NOATIME; attrClr |= MOUNT_ATTR._ATIME; }
   if (set & MS.STRICTATIME) { attrSet |= MOUNT_ATTR.STRICTATIME; attrClr |= MOUNT_ATTR._ATIME; }
+  return { attrSet, attrClr };
+}
+
+function setMountAttrs(ctx: MountContext, dest: string, set: number, clear: number, recursive: boolean): void {
+  const { attrSet, attrClr } = mountAttrs(set, clear);
   if (!attrSet && !attrClr) return;
   withTarget(ctx, dest, (t) =>
     ctx.sys.mountSetattr(-100, t, recursive ? AT_RECURSIVE : 0, { attrSet, attrClr, propagation: 0, usernsFd: 0 }),
@@ -156,14 +161,22 @@ function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
   try {
     sys.mount("tmpfs", fdPath(fd), "tmpfs", flags & ~MS.RDONLY & (MS.NOSUID | MS.NODEV | MS.NOEXEC), withMountLabel("tmpfs", "mode=755", ctx.mountLabel));
   } finally { sys.close(fd); }
-  for (const { name, dir } of ctx.cgroupDirs) {
-    const sub = `${m.destination}/${name}`;
-    const cfd = ensureInRoot(sys, ctx.rootFd, sub, "dir");
-    try {
-      sys.mount(dir, fdPath(cfd), null, MS.BIND, null);
-    } finally { sys.close(cfd); }
-    setMountAttrs(ctx, sub, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, false);
-  }
+  // a tmpfs made just now, in a mount namespace no container process has entered yet: its
+  // entries need no resolution inside the root, an fd of it and plain *at calls do
+  const top = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
+  const { attrSet, attrClr } = mountAttrs(flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0);
+  const at = (name: string) => sys.openat2(top, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH);
+  try {
+    for (const { name, dir } of ctx.cgroupDirs) {
+      step(`mount cgroup ${JSON.stringify(dir)} on ${JSON.stringify(`${m.destination}/${name}`)}`, () => {
+        sys.mkdirat(top, name, 0o755);
+        const sub = at(name);
+        try { sys.mount(dir, fdPath(sub), null, MS.BIND, null); } finally { sys.close(sub); }
+        const bound = at(name); // now the bind mount's root
+        try { sys.mountSetattr(bound, "", AT_EMPTY_PATH, { attrSet, attrClr, propagation: 0, usernsFd: 0 }); } finally { sys.close(bound); }
+      });
+    }
+  } finally { sys.close(top); }
   if (flags & MS.RDONLY) setMountAttrs(ctx, m.destination, MS.RDONLY, 0, false);
 }
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { SysError } from "../../src/errors";
 import { applyMounts, maskPaths, mountPointOf, moveRoot, pivotRoot, prepareRoot, readonlyPaths, readonlyRoot, setRootPropagation, type MountContext } from "../../src/linux/rootfs";
 import type { Mount } from "../../src/spec/types";
-import { AT_RECURSIVE, EPERM, MNT_DETACH, MOUNT_ATTR, MS, O, RESOLVE, S_IF } from "../../src/sys";
+import { AT_EMPTY_PATH, AT_RECURSIVE, EPERM, MNT_DETACH, MOUNT_ATTR, MS, O, RESOLVE, S_IF } from "../../src/sys";
 import { FakeSys, type Call } from "../fake-sys";
 
 const ROOT = 3;
@@ -136,13 +136,19 @@ describe("applyMounts", () => {
     const s = run([{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] }],
       new FakeSys(), { cgroupDirs });
     const all = MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC;
+    // entries of the fresh tmpfs are made and opened from an fd of it, not resolved from the root
+    const sub = (name: string): Call => ({ op: "openat2", args: [101, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH] });
+    const mkdir = (name: string): Call => ({ op: "mkdirat", args: [101, name, 0o755] });
+    const fdattr = (fd: number, attrSet: number): Call => ({ op: "mountSetattr", args: [fd, "", AT_EMPTY_PATH, { attrSet, attrClr: 0, propagation: 0, usernsFd: 0 }] });
     expect(s.calls).toEqual([
       at2("sys/fs/cgroup"), mount("tmpfs", fdp(100), "tmpfs", MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755"), close(100),
-      at2("sys/fs/cgroup/memory"), mount("/sys/fs/cgroup/memory/c1", fdp(101), null, MS.BIND), close(101),
-      at2("sys/fs/cgroup/memory"), setattr(fdp(102), 0, all), close(102),
-      at2("sys/fs/cgroup/cpu,cpuacct"), mount("/sys/fs/cgroup/cpu,cpuacct/c1", fdp(103), null, MS.BIND), close(103),
-      at2("sys/fs/cgroup/cpu,cpuacct"), setattr(fdp(104), 0, all), close(104),
-      at2("sys/fs/cgroup"), setattr(fdp(105), 0, MOUNT_ATTR.RDONLY), close(105),
+      at2("sys/fs/cgroup"),
+      mkdir("memory"), sub("memory"), mount("/sys/fs/cgroup/memory/c1", fdp(102), null, MS.BIND), close(102),
+      sub("memory"), fdattr(103, all), close(103),
+      mkdir("cpu,cpuacct"), sub("cpu,cpuacct"), mount("/sys/fs/cgroup/cpu,cpuacct/c1", fdp(104), null, MS.BIND), close(104),
+      sub("cpu,cpuacct"), fdattr(105, all), close(105),
+      close(101),
+      at2("sys/fs/cgroup"), setattr(fdp(106), 0, MOUNT_ATTR.RDONLY), close(106),
     ]);
   });
 

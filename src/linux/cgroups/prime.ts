@@ -6,20 +6,33 @@
 // process's) real move later is fast.
 // The write holds cgroup_mutex meanwhile: mkdir of a cgroup waits for it (reading
 // /proc/<pid>/cgroup does not), so create makes its cgroups after sending the init its plan.
+// The fast window lasts about one grace period after the last writer: create primes again once
+// its cgroups exist, so a slow init still finds the window open when it is moved.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hostHierarchies, ownCgroups, type Hierarchy } from "./hierarchy";
+
+let procsFile: string | undefined;
 
 /** main.ts, first thing for create, run and exec */
 export function primeCgroupMovesNow(): void {
   try { primeCgroupMoves(hostHierarchies(), ownCgroups()); } catch { /* only a speed-up */ }
 }
 
+/** another no-op move, to the file the first one used (none if there was none) */
+export function primeCgroupMovesAgain(): void {
+  if (procsFile) write(procsFile);
+}
+
+function write(procs: string): void {
+  // best effort: a failure only means PID 1's move waits for the grace period itself
+  fs.promises.writeFile(procs, String(process.pid)).catch(() => {});
+}
+
 export function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): void {
   const h = hierarchies.find((x) => own.has(x.key));
   const mine = h && own.get(h.key);
   if (!h || mine === undefined || !mine.startsWith(h.root)) return;
-  const procs = path.join(h.mountpoint, mine.slice(h.root.length), "cgroup.procs");
-  // best effort: a failure only means PID 1's move waits for the grace period itself
-  fs.promises.writeFile(procs, String(process.pid)).catch(() => {});
+  procsFile = path.join(h.mountpoint, mine.slice(h.root.length), "cgroup.procs");
+  write(procsFile);
 }
