@@ -37,14 +37,16 @@ export function prepareRoot(sys: Sys, rootfs: string, propagation: string | unde
   const flag = propagation ? PROPAGATION_FLAGS[propagation] : MS.SLAVE | MS.REC;
   if (flag === undefined) throw new Error(`linux.rootfsPropagation: unknown value ${JSON.stringify(propagation)}`);
   step("make / " + (propagation ?? "rslave"), () => sys.mount(null, "/", null, flag, null));
-  // runc's rootfsParentMountPrivate: pivot_root(2) refuses a new_root whose parent mount is
-  // shared, and with a non-recursive propagation the parent may still be shared with the host,
-  // which would then receive the rootfs bind below
+  // runc's rootfsParentMountPrivate: pivot_root(2) refuses a new_root (or a parent of it) that is
+  // shared, and a shared parent would pass the rootfs bind below on to the host. runc makes them
+  // private, and so does tsrunc by default; a slave is not shared either and sends nothing, and
+  // with rootfsPropagation slave or shared it keeps the link the spec asks for: the container's
+  // root "receives propagation events from the host" (runc and crun lose it)
+  const keep = propagation !== undefined && /slave|shared/.test(propagation);
   const parent = mountPointOf(rootfs);
-  step(`make ${JSON.stringify(parent)} private`, () => sys.mount(null, parent, null, MS.PRIVATE, null));
+  step(`make ${JSON.stringify(parent)} ${keep ? "a slave" : "private"}`, () => sys.mount(null, parent, null, keep ? MS.SLAVE : MS.PRIVATE, null));
   step(`bind rootfs ${JSON.stringify(rootfs)}`, () => sys.mount(rootfs, rootfs, null, MS.BIND | MS.REC, null));
-  // pivot_root(2): new_root and its parent mount must not be shared
-  step("make rootfs private", () => sys.mount(null, rootfs, null, MS.PRIVATE, null));
+  step(`make rootfs ${keep ? "a slave" : "private"}`, () => sys.mount(null, rootfs, null, keep ? MS.SLAVE : MS.PRIVATE, null));
 }
 
 /** the mount point that holds `p`: the longest mount point in mountinfo that is a prefix of it */

@@ -50,7 +50,7 @@ describe("prepareRoot", () => {
     expect(MS.SLAVE | MS.REC).toBe(0x84000);
   });
 
-  test("rootfsPropagation replaces rslave; shared also makes the rootfs's parent mount private", () => {
+  test("rootfsPropagation replaces rslave; with slave or shared the rootfs stays linked to the host as a slave", () => {
     const s = new FakeSys();
     prepareRoot(s, ROOTFS, "private");
     expect(s.callsOf("mount")[0]).toEqual([null, "/", null, MS.PRIVATE, null]);
@@ -58,9 +58,9 @@ describe("prepareRoot", () => {
     prepareRoot(t, ROOTFS, "rshared");
     expect(t.calls).toEqual([
       mount(null, "/", null, MS.SHARED | MS.REC),
-      mount(null, mountPointOf(ROOTFS), null, MS.PRIVATE),
+      mount(null, mountPointOf(ROOTFS), null, MS.SLAVE),
       mount(ROOTFS, ROOTFS, null, MS.BIND | MS.REC),
-      mount(null, ROOTFS, null, MS.PRIVATE),
+      mount(null, ROOTFS, null, MS.SLAVE),
     ]);
   });
 
