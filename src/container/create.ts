@@ -17,7 +17,7 @@ import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups
 import { quickSys } from "../sys/quick";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
-import { newNamespace } from "../linux/namespaces";
+import { newNamespace, hasNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
 import { SyncReader, send, InitError } from "./sync";
 import type { InitPlan } from "./init";
@@ -90,7 +90,8 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   if (problems.length) throw new ConfigError(problems);
   const rootfs = checkRootfs(bundle, spec);
   const nss = spec.linux?.namespaces ?? [];
-  if (!newNamespace(nss, "mount")) throw new ConfigError(["/linux/namespaces: tsrunc needs a new mount namespace to set up the rootfs"]);
+  // a joined mount namespace (by path) gets the rootfs set up in it, as runc and crun do
+  if (!hasNamespace(nss, "mount")) throw new ConfigError(["/linux/namespaces: tsrunc needs a mount namespace (new or joined) to set up the rootfs"]);
   // runc's rule: a terminal needs someone to hold its master: the console socket, or `run` itself
   const terminal = !!spec.process?.terminal;
   if (terminal && !opts.consoleSocket && !opts.proxyTerminal) throw new UsageError("cannot allocate tty if tsrunc will detach without setting console socket");

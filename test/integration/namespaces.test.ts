@@ -47,6 +47,27 @@ describe("namespaces", () => {
     expect(ns(pidA, "net")).not.toBe(ns("self", "net"));
   });
 
+  test("a mount namespace joined by path gets the container's rootfs set up in it, like runc", () => {
+    // the holder: a host process in a private copy of the runtime's mount namespace (a container's
+    // own mount namespace is pivoted into its rootfs, where the bundle is out of reach)
+    const holder = Bun.spawn(["unshare", "-m", "--propagation", "private", "sleep", "30"], { stdout: "ignore", stderr: "ignore" });
+    try {
+      let holderNs = "";
+      const end = Date.now() + 5000;
+      while ((holderNs = ns(holder.pid, "mnt")) === ns("self", "mnt") && Date.now() < end) Bun.sleepSync(5);
+      const pid = runDetached(newId("join-mnt"), bundle(["sleep", "30"], (c) => {
+        c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "mount");
+        c.linux.namespaces.push({ type: "mount", path: `/proc/${holder.pid}/ns/mnt` });
+      }));
+      expect(ns(pid, "mnt")).toBe(holderNs);
+      expect(holderNs).not.toBe(ns("self", "mnt"));
+      // the container still sees its own rootfs as /
+      expect(fs.readFileSync(`/proc/${pid}/root/bin/busybox`).length).toBeGreaterThan(0);
+    } finally {
+      holder.kill();
+    }
+  });
+
   test("several uid/gid ranges are mapped", () => {
     const maps = [{ containerID: 0, hostID: 200000, size: 1000 }, { containerID: 1000, hostID: 300000, size: 2000 }];
     const pid = runDetached(newId("maps"), bundle(["sleep", "30"], (c) => {
