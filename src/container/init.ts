@@ -107,20 +107,28 @@ function runStage2(sys: Sys, plan: Init): never {
     // the parent's death must not leave a half-made container behind before exec
     sys.prctl(PR.SET_PDEATHSIG, 9);
 
-    // 1. rootfs and mounts (runc's prepareRootfs order)
-    // the cgroups exist and hold us from here: the mounts below may bind them, and what we do
-    // from now on is charged to the container
+    // 1. rootfs and mounts (runc's prepareRootfs order). The parent puts us in the cgroups while
+    // we mount (a cgroup move can wait out an RCU grace period); its "cgroups" message says we
+    // are in: a "cgroup" mount needs the directories, and the container's own code, from pivot_root
+    // on, must be charged to the container (the mounts are runtime work)
     const r = new SyncReader(plan.syncFd);
-    const cgroups = r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[] };
-    mark(plan, "stage 2 in the cgroups");
+    let mountDirs: { name: string; dir: string }[] | undefined;
+    const inCgroups = () => {
+      if (!mountDirs) {
+        mountDirs = (r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[] }).mountDirs;
+        mark(plan, "stage 2 in the cgroups");
+      }
+      return mountDirs;
+    };
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
-    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: cgroups.mountDirs, inUserNs, idmapFds: plan.idmapFds, mountLabel: spec.linux?.mountLabel }, spec.mounts ?? []);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: inCgroups, inUserNs, idmapFds: plan.idmapFds, mountLabel: spec.linux?.mountLabel }, spec.mounts ?? []);
     if (plan.setupDev) {
       createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
       createDevSymlinks(sys, rootFd);
     }
     sys.close(rootFd);
+    inCgroups();
     if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
     mark(plan, "stage 2 mounts and devices");

@@ -20,8 +20,8 @@ export interface MountContext {
   rootfs: string;
   rootFd: number;
   bundle: string;
-  /** the container's cgroup directories on the host, for a "cgroup" mount */
-  cgroupDirs: { name: string; dir: string }[];
+  /** the container's cgroup directories on the host, for a "cgroup" mount (asked for when needed) */
+  cgroupDirs: () => { name: string; dir: string }[];
   inUserNs: boolean;
   /** user namespace fds carrying the id mapping of each idmapped mount (made by the parent) */
   idmapFds?: Map<Mount, number>;
@@ -169,7 +169,7 @@ function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
   const { attrSet, attrClr } = mountAttrs(flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0);
   const at = (name: string) => sys.openat2(top, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH);
   try {
-    for (const { name, dir } of ctx.cgroupDirs) {
+    for (const { name, dir } of ctx.cgroupDirs()) {
       step(`mount cgroup ${JSON.stringify(dir)} on ${JSON.stringify(`${m.destination}/${name}`)}`, () => {
         sys.mkdirat(top, name, 0o755);
         const sub = at(name);

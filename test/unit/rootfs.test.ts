@@ -28,7 +28,7 @@ mkdirSync(join(BUNDLE, "data"), { recursive: true });
 writeFileSync(join(tmp, "hosts"), "127.0.0.1 localhost\n");
 
 function run(mounts: Mount[], fake = new FakeSys(), over: Partial<MountContext> = {}): FakeSys {
-  applyMounts({ sys: fake, rootfs: ROOTFS, rootFd: ROOT, bundle: BUNDLE, cgroupDirs: [], inUserNs: false, ...over }, mounts);
+  applyMounts({ sys: fake, rootfs: ROOTFS, rootFd: ROOT, bundle: BUNDLE, cgroupDirs: () => [], inUserNs: false, ...over }, mounts);
   return fake;
 }
 
@@ -134,7 +134,7 @@ describe("applyMounts", () => {
   test("a cgroup mount: tmpfs, each container cgroup bound under its name, then read-only", () => {
     const cgroupDirs = [{ name: "memory", dir: "/sys/fs/cgroup/memory/c1" }, { name: "cpu,cpuacct", dir: "/sys/fs/cgroup/cpu,cpuacct/c1" }];
     const s = run([{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] }],
-      new FakeSys(), { cgroupDirs });
+      new FakeSys(), { cgroupDirs: () => cgroupDirs });
     const all = MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC;
     // entries of the fresh tmpfs are made and opened from an fd of it, not resolved from the root
     const sub = (name: string): Call => ({ op: "openat2", args: [101, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH] });
