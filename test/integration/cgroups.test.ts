@@ -38,6 +38,28 @@ describe("cgroups (placement)", () => {
     }
   });
 
+  test("delete leaves a parent cgroup it made while another container still uses it", () => {
+    const parent = `/tsrunc-test-par-${process.pid}`;
+    const [a, b] = [newId("par-a"), newId("par-b")];
+    const mem = hierarchies().get("memory")!;
+    try {
+      runDetached(a, bundle(["sleep", "30"], (c) => { c.linux.cgroupsPath = `${parent}/a`; }));
+      runDetached(b, bundle(["sleep", "30"], (c) => { c.linux.cgroupsPath = `${parent}/b`; }));
+      // no "remove cgroup ...: EBUSY" warning, and no retrying on the parent
+      const t0 = Date.now();
+      expect(ok(["delete", "--force", a]).stderr).toBe("");
+      expect(Date.now() - t0).toBeLessThan(400);
+      expect(fs.existsSync(path.join(mem, parent, "a"))).toBe(false);
+      expect(fs.existsSync(path.join(mem, parent, "b"))).toBe(true); // a made the parent; b is in it
+      ok(["delete", "--force", b]);
+      expect(fs.existsSync(path.join(mem, parent, "b"))).toBe(false);
+    } finally {
+      cleanup();
+      // b did not make the parent, so nobody removes it: the test does
+      for (const mnt of hierarchies().values()) { try { fs.rmdirSync(path.join(mnt, parent)); } catch { /* gone */ } }
+    }
+  });
+
   test("an empty cgroupsPath places the container at <own cgroup>/<id>, like runc", () => {
     const id = newId("cgdef");
     const pid = runDetached(id, bundle(["sleep", "30"], (c) => { delete c.linux.cgroupsPath; }));
