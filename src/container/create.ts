@@ -158,6 +158,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
   send(engine.sock, { type: "plan", kind: "create", plan });
   t.mark("send the plan");
+  // koffi loads now, while the init engine gets ready, not when its first message arrives
+  sys.getpid();
 
   const parentSock = engine.sock, consoleParent = engine.consoleSock;
   const r = new SyncReader(parentSock);

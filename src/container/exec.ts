@@ -7,46 +7,25 @@
 //          apply the process attributes, execve; the CLOEXEC sync socket closes on success
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { O, PR, type Sys } from "../sys";
-import type { Process, Spec, NamespaceType } from "../spec/types";
-import { UsageError, StepError, errnoOf, step } from "../errors";
+import { type Sys } from "../sys";
+import type { Spec } from "../spec/types";
+import { UsageError, StepError, step } from "../errors";
 import { log } from "../log";
 import { stateDir, statusOf, type SavedState } from "../state/state";
-import { NS_FLAG, NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
-import { assertSingleThreaded, exitCodeOf, nonDefaultSignals } from "../linux/process";
+import { NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
+import { exitCodeOf } from "../linux/process";
 import { startInitEngine } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
-import { applyProcess, loadSeccompLate } from "./process";
-import { usesNotify, type SeccompSpec } from "../linux/seccomp";
-import { setCpuAffinity } from "../linux/sched";
-import { applyApparmorProfile, setSelinuxExecLabel } from "../linux/lsm";
+import { usesNotify } from "../linux/seccomp";
+import type { ExecOptions } from "./exec-stages";
 import { waitForwardingSignals } from "./run";
 import { writePidFile } from "./create";
 import { readContainer } from "./query";
 import { proxyTerminal } from "./console-proxy";
-import { openPty, becomeTerminalSession, sendToConsoleSocket } from "../linux/terminal";
+import { sendToConsoleSocket } from "../linux/terminal";
 
-export interface ExecOptions {
-  root: string;
-  id: string;
-  process: Process;
-  detach: boolean;
-  pidFile?: string;
-  preserveFds: number;
-  ignorePaused: boolean;
-  consoleSocket?: string;
-  /** the container's filter: an exec'd process gets it too, like runc */
-  seccomp?: SeccompSpec;
-}
-
-/** what the exec's init engine needs (init-engine.ts) */
-export interface ExecPlan {
-  opts: ExecOptions;
-  /** the container's PID 1, whose namespaces stage 1 joins */
-  pid: number;
-  joins: NamespaceType[];
-}
+export type { ExecOptions, ExecPlan } from "./exec-stages";
 
 export function loadContainer(root: string, id: string): { saved: SavedState; spec: Spec } {
   const saved = readContainer(root, id);
@@ -107,58 +86,6 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   return exitCodeOf(waitStatus);
 }
 
-/** Stage 1, in the init engine's forked child: join PID 1's namespaces, clone the process. */
-export function execStage1(sys: Sys, plan: ExecPlan, sock: number, consoleSock: number): never {
-  try {
-    sys.prctl(PR.SET_DUMPABLE, 0); // CVE-2019-5736: before entering the container's namespaces (see init.ts)
-    send(sock, { type: "stage1", pid: sys.getpid() });
-    const { joins, opts } = plan;
-    const nsFds = joins.map((t) => step(`open ${t} namespace of pid ${plan.pid}`, () => sys.open(`/proc/${plan.pid}/ns/${NS_PROC_NAME[t]}`, O.RDONLY | O.CLOEXEC, 0)));
-    joins.forEach((t, i) => step(`join the container's ${t} namespace`, () => {
-      if (t === "user" || t === "mount") assertSingleThreaded("setns");
-      sys.setns(nsFds[i], NS_FLAG[t]);
-    }));
-    for (const fd of nsFds) sys.close(fd);
-    const pid = step("clone the exec process", () => sys.cloneParent());
-    if (pid === 0) stage2Main(sys, sock, consoleSock, opts);
-    send(sock, { type: "pid", pid });
-    sys.exit(0);
-  } catch (e) {
-    reportAndExit(sys, sock, e);
-  }
-}
-
-function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptions): never {
-  try {
-    new SyncReader(sock).expect("go", "wait for the cgroups");
-    setCpuAffinity(sys, opts.process.execCPUAffinity?.initial, "initial");
-    if (consoleSock >= 0) {
-      // in the container's mount namespace now: /dev/ptmx is the container's devpts
-      const pty = openPty(sys, opts.process.consoleSize);
-      step("send the pty master", () => sys.sendFd(consoleSock, pty.master, "console"));
-      sys.close(pty.master);
-      sys.close(consoleSock);
-      becomeTerminalSession(sys, pty.slave);
-    }
-    const env = opts.process.env ?? [];
-    applyApparmorProfile(sys, opts.process.apparmorProfile);
-    setSelinuxExecLabel(sys, opts.process.selinuxLabel);
-    const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
-    setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
-    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // as in init.ts: no ignored signals from the engine
-    loadSeccompLate(opts.process, opts.seccomp, () => {});
-    sys.execve(exe, opts.process.args!, env);
-  } catch (e) {
-    reportAndExit(sys, sock, e);
-  }
-}
-
 function reapQuietly(sys: Sys, pid: number): void {
   try { sys.waitpid(pid, 0); } catch { /* already reaped */ }
 }
-
-function reportAndExit(sys: Sys, sock: number, e: unknown): never {
-  try { send(sock, { type: "error", message: e instanceof Error ? e.message : String(e), errno: errnoOf(e) }); } catch { /* parent gone */ }
-  sys.exit(255);
-}
-

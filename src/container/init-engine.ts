@@ -6,7 +6,7 @@ import type { Mount } from "../spec/types";
 import { step } from "../errors";
 import { SyncReader, send } from "./sync";
 import { runStage1, fail, type InitPlan } from "./init";
-import { execStage1, type ExecPlan } from "./exec";
+import { execStage1, type ExecPlan } from "./exec-stages";
 import { engineIsForkSafe } from "../linux/engine";
 import { forkSingleThreaded, threadCount } from "../linux/process";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 
 export type SyncMsg =
   | { type: "plan"; kind: "create"; plan: import("./init").InitPlan }
-  | { type: "plan"; kind: "exec"; exec: import("./exec").ExecPlan }
+  | { type: "plan"; kind: "exec"; exec: import("./exec-stages").ExecPlan }
   | { type: "stage1"; pid: number }
   | { type: "go" }
   | { type: "cgroups"; mountDirs: { name: string; dir: string }[] }

@@ -1,15 +1,16 @@
 // The few calls on the hot path of every verb, bound with Bun's own FFI: koffi's load (its addon
 // and libstdc++) costs 2.5-3 ms here, binding these symbols 0.2 ms. They start the init engine
-// (linux/engine.ts) before koffi loads in create, run and exec, and they are all that start,
-// kill and delete need (flock, kill, open, close), so those verbs never load koffi. Every other
-// call, and everything the init engine does, stays on koffi (libc.ts).
+// (linux/engine.ts) before koffi loads in create, run and exec, they are all create needs before
+// it sends the init engine its plan (koffi then loads while it waits), and all that start, kill
+// and delete need (flock, kill, open, close), so those verbs never load koffi. Every other call,
+// and everything the init engine does, stays on koffi (libc.ts).
 import type * as BunFFI from "bun:ffi";
 import { SysError } from "../errors";
 import type { Sys, MountSetattr } from "./index";
 
-export type QuickSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close" | "open" | "flock" | "kill">;
+export type QuickSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close" | "open" | "flock" | "kill" | "mknodat">;
 
-export const QUICK_CALLS: readonly (keyof Sys)[] = ["socketpair", "openTree", "mountSetattr", "fcntl", "prctl", "posixSpawn", "close", "open", "flock", "kill"];
+export const QUICK_CALLS: readonly (keyof Sys)[] = ["socketpair", "openTree", "mountSetattr", "fcntl", "prctl", "posixSpawn", "close", "open", "flock", "kill", "mknodat"];
 
 const SYS_open_tree = 428, SYS_mount_setattr = 442;
 
@@ -33,6 +34,7 @@ function bind(): QuickSys {
     open: { args: [P, i32, u32], returns: i32 },
     flock: { args: [i32, i32], returns: i32 },
     kill: { args: [i32, i32], returns: i32 },
+    mknodat: { args: [i32, P, u32, u64], returns: i32 },
     __errno_location: { args: [], returns: P },
   });
   const errno = () => read.i32(c.__errno_location()!, 0);
@@ -80,5 +82,9 @@ function bind(): QuickSys {
     },
     flock: (fd, op) => void check(c.flock(fd, op), "flock", String(fd)),
     kill: (pid, sig) => void check(c.kill(pid, sig), "kill", `pid ${pid} signal ${sig}`),
+    mknodat(dirfd, path, mode, dev) {
+      const p = cstr(path);
+      check(c.mknodat(dirfd, ptr(p), mode, BigInt(dev)), "mknod", JSON.stringify(path));
+    },
   };
 }
