@@ -195,7 +195,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       writeSaved(dir, saved);
       // limits go in before any process joins: a small memory limit must hold from the first page
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
-      primeCgroupMovesAgain();
+      primeCgroupMovesAgain(cg.hierarchies, cg.own);
       t.mark("cgroups");
     };
     // systemd: StartTransientUnit puts the first process in, and the limits go in right after,

@@ -10,18 +10,35 @@
 // its cgroups exist, so a slow init still finds the window open when it is moved.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hostHierarchies, ownCgroups, type Hierarchy } from "./hierarchy";
+import type { Hierarchy } from "./hierarchy";
 
 let procsFile: string | undefined;
 
-/** main.ts, first thing for create, run and exec */
+/**
+ * main.ts, first thing for create, run and exec: the grace period is the longest wait of a
+ * create, so this runs before anything else. Only /proc/self/cgroup is read, and the no-op move
+ * goes to where the cgroup2 hierarchy is normally mounted (/sys/fs/cgroup/unified on hybrid
+ * hosts, /sys/fs/cgroup on v2 ones) or to the first v1 controller's usual mount point; a host that
+ * mounts them elsewhere only loses the head start (create primes again with the real paths).
+ */
 export function primeCgroupMovesNow(): void {
-  try { primeCgroupMoves(hostHierarchies(), ownCgroups()); } catch { /* only a speed-up */ }
+  try {
+    const lines = fs.readFileSync("/proc/self/cgroup", "latin1").split("\n");
+    const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
+    const v1 = lines.find((l) => /^\d+:[^:]+:/.test(l) && !l.startsWith("0::"));
+    const candidates = v2 !== undefined ? [`/sys/fs/cgroup/unified${v2}`, `/sys/fs/cgroup${v2}`] : [];
+    if (v1) {
+      const [, ctrl, p] = /^\d+:([^:]+):(.*)$/.exec(v1)!;
+      candidates.push(`/sys/fs/cgroup/${ctrl.replace(/^name=/, "")}${p}`);
+    }
+    for (const dir of candidates) if (fs.existsSync(path.join(dir, "cgroup.procs"))) { write((procsFile = path.join(dir, "cgroup.procs"))); return; }
+  } catch { /* only a speed-up */ }
 }
 
-/** another no-op move, to the file the first one used (none if there was none) */
-export function primeCgroupMovesAgain(): void {
+/** another no-op move: to the file the first one used, or found from the host's hierarchies */
+export function primeCgroupMovesAgain(hierarchies: Hierarchy[], own: Map<string, string>): void {
   if (procsFile) write(procsFile);
+  else primeCgroupMoves(hierarchies, own);
 }
 
 function write(procs: string): void {
