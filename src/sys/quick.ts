@@ -17,7 +17,15 @@ const SYS_open_tree = 428, SYS_mount_setattr = 442;
 let bound: QuickSys | undefined;
 
 export function quickSys(): QuickSys {
-  return (bound ??= bind());
+  if (!bound) {
+    try {
+      bound = bind();
+    } catch {
+      // bun:ffi needs the JIT ("bun:ffi requires the JIT" under BUN_JSC_useJIT=0): koffi then
+      bound = (require("./index") as typeof import("./index")).realSys();
+    }
+  }
+  return bound;
 }
 
 function bind(): QuickSys {

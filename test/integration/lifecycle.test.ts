@@ -124,6 +124,12 @@ describe("lifecycle", () => {
     expect(ok(["list", "-f", "json"], { root: "/run/tsrunc-test-empty" }).stdout).toBe("null\n");
   });
 
+  test("a caller's BUN_JSC_useJIT=0 does not break the runtime (bun:ffi needs the JIT; koffi stands in)", () => {
+    const r = tsrunc(["run", "-b", bundle(["echo", "ok"]), newId("nojit")], { env: { BUN_JSC_useJIT: "0" } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
+  });
+
   test("--version has the shape go-runc parses", () => {
     const r = ok(["--version"]);
     expect(r.stdout).toMatch(/^tsrunc version \S+\ncommit: \S+\nspec: 1\.3\.0\n$/);
