@@ -19,7 +19,7 @@ import { spawnInitEngine, type InitEngine } from "../linux/engine";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace, hasNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
-import { SyncReader, send, InitError } from "./sync";
+import { SyncReader, send, InitError, type SyncMsg } from "./sync";
 import type { InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
@@ -171,6 +171,16 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   };
   undo.push(() => { if (stage1) reapStage1(); });
   undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
+  // the init may have failed and gone before it reads what we send: its error is then waiting in
+  // the socket, and that, not the EPIPE of our write, is what the user needs to see
+  const tell = (m: SyncMsg) => {
+    try {
+      send(parentSock, m);
+    } catch (e) {
+      for (let m2 = r.next(); m2; m2 = r.next()) if (m2.type === "error") throw new InitError(m2.message, m2.errno);
+      throw e;
+    }
+  };
   let consoleMaster: number | undefined;
   try {
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
@@ -218,12 +228,12 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         enterCgroups(cgDirs, stage1);
       }
     }
-    send(parentSock, { type: "go" });
+    tell({ type: "go" });
     // sync 2: a new user namespace gets its maps from us, the privileged side
     if (newNamespace(nss, "user")) {
       r.expect("userns", "create user namespace", debug);
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
-      send(parentSock, { type: "mapped" });
+      tell({ type: "mapped" });
     }
     if (!cgroupsEarly && !sdUnit) makeCgroups();
     // sync 3-5: stage 1 reports PID 1's host pid and exits; PID 1 may stop before pivot_root for
@@ -243,7 +253,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
           if (sdUnit) joinSystemd(initPid);
           else enterCgroups(cgDirs, initPid);
         }
-        send(parentSock, { type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
+        tell({ type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
         t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
         if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);
@@ -262,7 +272,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         undo.splice(1, 0, () => { for (const w of runHooksContinuing("poststop", spec.hooks?.poststop, { ...state, status: "stopped" })) log.warn(w); });
         runHooks("prestart", spec.hooks?.prestart, state);
         runHooks("createRuntime", spec.hooks?.createRuntime, state);
-        send(parentSock, { type: "hooks-done", pid: initPid });
+        tell({ type: "hooks-done", pid: initPid });
         hooksDone = true;
         t.mark("prestart and createRuntime hooks");
       }

@@ -43,6 +43,14 @@ describe("failed creates leave nothing behind", () => {
     expectFailure(newId("badbind"), bundle(["true"], (c) => { c.root.path = rootfsCopy(); c.mounts.push({ destination: "/x", type: "bind", source: "/nonexistent-src", options: ["bind"] }); }), "/nonexistent-src");
   });
 
+  test("a bind source that does not exist, mounted before the cgroup mount: the init's error, not our EPIPE", () => {
+    // containerd sorts mounts by depth, so /x comes first; PID 1 then fails before it waits for
+    // its cgroups, and is gone when the parent writes to it
+    for (let i = 0; i < 3; i++) {
+      expectFailure(newId("badbind-first"), bundle(["true"], (c) => { c.root.path = rootfsCopy(); c.mounts.unshift({ destination: "/x", type: "bind", source: "/nonexistent-src", options: ["bind"] }); }), 'bind source "/nonexistent-src" does not exist');
+    }
+  });
+
   test("schema violations are all reported with their pointers", () => {
     const err = expectFailure(newId("schema"), bundle([], (c) => {
       c.process.user.uid = "root";
