@@ -184,6 +184,10 @@ function runStage2(sys: Sys, plan: Init): never {
     // 6. sync: ready; then block on exec.fifo until `start` opens it for reading
     mark(plan, "stage 2 process attributes");
     sys.prctl(PR.SET_PDEATHSIG, 0); // `create` exits now; the container must outlive it
+    // the engine ignores SIGPIPE and SIGXFSZ, which execve would pass on, and catches SIGTERM,
+    // which would keep a created container from dying of kill's default signal: reset them all
+    // before waiting for `start` (and off start's path)
+    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1")));
     send(plan.syncFd, { type: "ready" });
     sys.close(plan.syncFd);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
@@ -195,7 +199,6 @@ function runStage2(sys: Sys, plan: Init): never {
       sys.exit(1);
     }
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
-    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // the engine ignores SIGPIPE and SIGXFSZ; the container's program must not inherit that
     loadSeccompLate(proc, seccomp, () => {});
     fs.writeSync(w, "0");
     try {
