@@ -7,9 +7,10 @@
 // everything below them) as missing, so openat2 fails with ENOENT for them until mkdirat/mknodat
 // creates them through an fd the fake handed out. Paths are relative to the root fd, like the
 // ones src/linux/fsroot.ts passes with RESOLVE_IN_ROOT.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { SysError } from "../src/errors";
-import { EEXIST, ENOENT, mountFlagNames, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
+import { EEXIST, ENOENT, S_IF, mountFlagNames, type MountSetattr, type Sys, type WaitResult } from "../src/sys";
 
 export type Op = keyof Sys;
 
@@ -62,6 +63,9 @@ export class FakeSys implements Sys {
   keys = new Map<number, string>();
   /** what fstatfs() reports for an fd: its entry here, else procfs (0x9fa0) */
   fsTypes = new Map<number, number>();
+  /** what fstat() reports for an fd: its entry here, else lstat(2) of the path open() was given */
+  stats = new Map<number, { mode: number; rdev: number }>();
+  private readonly openPaths = new Map<number, string>();
   /** fds handed out and not closed yet */
   readonly openFds = new Set<number>();
 
@@ -177,7 +181,20 @@ export class FakeSys implements Sys {
   fchdir(fd: number): void { this.record("fchdir", [fd]); }
   chroot(p: string): void { this.record("chroot", [p]); }
 
-  open(p: string, flags: number, mode: number): number { this.record("open", [p, flags, mode]); return this.fd(); }
+  open(p: string, flags: number, mode: number): number {
+    this.record("open", [p, flags, mode]);
+    const fd = this.fd();
+    this.openPaths.set(fd, p);
+    return fd;
+  }
+  fstat(fd: number): { mode: number; rdev: number } {
+    this.record("fstat", [fd]);
+    const known = this.stats.get(fd);
+    if (known) return known;
+    const p = this.openPaths.get(fd);
+    const st = p !== undefined ? fs.lstatSync(p, { throwIfNoEntry: false }) : undefined;
+    return st ? { mode: st.mode, rdev: st.rdev } : { mode: S_IF.REG | 0o644, rdev: 0 };
+  }
   openat2(dirfd: number, p: string, flags: number, mode: number, resolve: number): number {
     this.record("openat2", [dirfd, p, flags, mode, resolve]);
     const rel = this.at(dirfd, p);

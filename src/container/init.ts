@@ -9,11 +9,13 @@ import { send, SyncReader } from "./sync";
 import { joinNamespaces, unshareUser, unshareOthers, unshareFlags, setHostname, newNamespace } from "../linux/namespaces";
 import { writeTimeOffsets } from "../linux/idmap";
 import { loopbackUp } from "../linux/network";
-import { prepareRoot, applyMounts, pivotRoot, moveRoot, setRootPropagation, maskPaths, readonlyPaths, readonlyRoot } from "../linux/rootfs";
+import { prepareRoot, applyMounts, pivotRoot, moveRoot, setRootPropagation, readonlyRoot } from "../linux/rootfs";
+import { maskPaths, readonlyPaths } from "../linux/paths";
 import { openRoot } from "../linux/fsroot";
 import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devices";
 import { applySysctl } from "../linux/sysctl";
-import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel } from "../linux/lsm";
+import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel } from "../linux/lsm";
+import { writeProc } from "../linux/procfs";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, nonDefaultSignals } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
@@ -164,16 +166,16 @@ function runStage2(sys: Sys, plan: Init): never {
     applyApparmorProfile(sys, proc.apparmorProfile);
     setSelinuxExecLabel(sys, proc.selinuxLabel);
     // 3. kernel settings that need the container's /proc
-    if (spec.linux?.sysctl) applySysctl(spec.linux.sysctl);
+    if (spec.linux?.sysctl) applySysctl(sys, spec.linux.sysctl);
     readonlyPaths(sys, spec.linux?.readonlyPaths ?? []);
-    maskPaths(sys, spec.linux?.maskedPaths ?? [], spec.linux?.mountLabel);
+    maskPaths(sys, spec.linux?.maskedPaths ?? [], (data) => withMountLabel("tmpfs", data, spec.linux?.mountLabel) || null);
     if (spec.root?.readonly) readonlyRoot(sys);
 
     mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
     if (spec.linux?.personality) setPersonality(sys, spec.linux.personality);
     if (spec.linux?.memoryPolicy) setMemoryPolicy(sys, spec.linux.memoryPolicy as { mode: string; nodes?: string; flags?: string[] });
-    if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => fs.writeFileSync("/proc/self/oom_score_adj", String(proc.oomScoreAdj)));
+    if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => writeProc(sys, ["self/oom_score_adj"], String(proc.oomScoreAdj)));
     if (slave >= 0) becomeTerminalSession(sys, slave);
     const seccomp = spec.linux?.seccomp as SeccompSpec | undefined;
     const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }), seccomp, (fd) => {

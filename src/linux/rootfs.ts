@@ -219,25 +219,5 @@ export function readonlyRoot(sys: Sys): void {
   step("remount / read-only", () => sys.mountSetattr(-100, "/", 0, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 }));
 }
 
-/** After pivot_root: "/" is the container's root, so these paths cannot leave it. */
-export function maskPaths(sys: Sys, paths: string[], mountLabel?: string): void {
-  for (const p of paths) {
-    step(`mask ${JSON.stringify(p)}`, () => {
-      let st: fs.Stats;
-      try { st = fs.lstatSync(p); } catch { return; }
-      if (st.isDirectory()) sys.mount("tmpfs", p, "tmpfs", MS.RDONLY, withMountLabel("tmpfs", null, mountLabel) || null);
-      else sys.mount("/dev/null", p, null, MS.BIND, null);
-    });
-  }
-}
 
-export function readonlyPaths(sys: Sys, paths: string[]): void {
-  for (const p of paths) {
-    step(`make ${JSON.stringify(p)} read-only`, () => {
-      if (!fs.existsSync(p)) return;
-      sys.mount(p, p, null, MS.BIND | MS.REC, null);
-      sys.mountSetattr(-100, p, AT_RECURSIVE, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 });
-    });
-  }
-}
 

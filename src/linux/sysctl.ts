@@ -1,7 +1,8 @@
 // linux.sysctl written under /proc/sys after the container's /proc is mounted, so each value lands
 // in the container's own (ipc/net/uts) namespace. Which keys are allowed is decided in spec/validate.
-import * as fs from "node:fs";
+import type { Sys } from "../sys";
 import { step } from "../errors";
+import { writeProc } from "./procfs";
 
 export function sysctlPath(key: string): string {
   // "net.ipv4.ip_forward" and "net/ipv4/ip_forward" are both accepted, like runc
@@ -10,13 +11,11 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${rel}`;
 }
 
-export function applySysctl(sysctl: Record<string, string>): void {
+/** through a checked procfs fd (procfs.ts, CVE-2025-52881): a bind over a /proc/sys file is refused */
+export function applySysctl(sys: Sys, sysctl: Record<string, string>): void {
   for (const [k, v] of Object.entries(sysctl)) {
     step(`write sysctl ${k}=${JSON.stringify(v)}`, () => {
-      const p = sysctlPath(k);
-      // O_NOFOLLOW on the last component: /proc/sys has no symlinks, anything else is an attack
-      const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW | 0o2000000);
-      try { fs.writeSync(fd, v); } finally { fs.closeSync(fd); }
+      writeProc(sys, [sysctlPath(k).slice("/proc/".length)], v);
     });
   }
 }

@@ -4,6 +4,8 @@
 import * as fs from "node:fs";
 import { O, MS, type Sys } from "../sys";
 import { step } from "../errors";
+import { consoleTarget } from "./paths";
+import { fdPath } from "./fsroot";
 
 const TIOCSPTLCK = 0x40045431, TIOCGPTPEER = 0x5441, TIOCSCTTY = 0x540e, TIOCSWINSZ = 0x5414;
 
@@ -29,12 +31,19 @@ export function setWinsize(sys: Sys, fd: number, size: { height: number; width: 
   sys.ioctl(fd, TIOCSWINSZ, ws);
 }
 
-/** /dev/console is the pty slave, bind-mounted (runtime-spec config-linux.md "/dev/console") */
+/**
+ * /dev/console is the pty slave, bind-mounted (runtime-spec config-linux.md "/dev/console"): from
+ * the slave fd we hold onto a verified target fd (linux/paths.ts, CVE-2025-52565), no path
+ * string on either side.
+ */
 export function bindConsole(sys: Sys, slave: number): void {
   step("bind the pty to /dev/console", () => {
-    const slavePath = fs.readlinkSync(`/proc/self/fd/${slave}`);
-    if (!fs.existsSync("/dev/console")) fs.closeSync(fs.openSync("/dev/console", fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o600));
-    sys.mount(slavePath, "/dev/console", null, MS.BIND, null);
+    const target = consoleTarget(sys);
+    try {
+      sys.mount(fdPath(slave), fdPath(target), null, MS.BIND, null);
+    } finally {
+      sys.close(target);
+    }
   });
 }
 

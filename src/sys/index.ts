@@ -90,7 +90,9 @@ export interface Sys {
   /** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description" */
   describeKey(id: number): string;
   setKeyPerm(id: number, perm: number): void;
-  /** fstatfs(2): the f_type of the filesystem holding fd (linux/lsm.ts checks it is procfs) */
+  /** fstat(2) of an fd (O_PATH ones too): the file type and permission bits, and a device's number */
+  fstat(fd: number): { mode: number; rdev: number };
+  /** fstatfs(2): the f_type of the filesystem holding fd (linux/procfs.ts checks it is procfs) */
   fstatfs(fd: number): number;
   /** one write(2); returns the bytes written (procfs attr files take a label in one write) */
   write(fd: number, data: Buffer): number;

@@ -1,6 +1,7 @@
 // libc through koffi. The native addon is required by its file path (not through koffi's JS
 // wrapper, which searches for it at run time and costs 30-40 ms), so `bun build --compile` embeds
 // it in the executable.
+import { fstatSync } from "node:fs";
 import { SysError } from "../errors";
 import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
 
@@ -244,6 +245,10 @@ export function createLibcSys(): Sys {
       // rt_sigaction(2) itself: glibc's wrappers refuse its own 32 and 33, which the engine ignores
       const dfl = Buffer.alloc(32); // struct kernel_sigaction: SIG_DFL, no flags, empty mask
       for (const sig of signals) check(c.syscall(SYS_rt_sigaction, "int", sig, "void *", dfl, "void *", null, "size_t", 8), "rt_sigaction", String(sig));
+    },
+    fstat(fd) {
+      const st = fstatSync(fd);
+      return { mode: st.mode, rdev: st.rdev };
     },
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),

@@ -104,7 +104,7 @@ describe("procfs attribute writes", () => {
     const s = new FakeSys();
     s.fsTypes.set(PROC_DIR, TMPFS_MAGIC);
     const e = thrown(() => setSelinuxExecLabel(s, "l"));
-    expect(e.message).toBe('selinux: set exec label "l": /proc is not on procfs (filesystem type 0x1021994): refusing to write a security attribute through it');
+    expect(e.message).toBe('selinux: set exec label "l": /proc is not on procfs (filesystem type 0x1021994): refusing to write through it');
     expect(s.calls).toEqual([openProc, fstatfs(PROC_DIR), close(PROC_DIR)]);
   });
 

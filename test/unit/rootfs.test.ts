@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SysError } from "../../src/errors";
-import { applyMounts, maskPaths, mountPointOf, moveRoot, pivotRoot, prepareRoot, readonlyPaths, readonlyRoot, setRootPropagation, type MountContext } from "../../src/linux/rootfs";
+import { applyMounts, mountPointOf, moveRoot, pivotRoot, prepareRoot, readonlyRoot, setRootPropagation, type MountContext } from "../../src/linux/rootfs";
 import type { Mount } from "../../src/spec/types";
 import { AT_EMPTY_PATH, AT_RECURSIVE, EPERM, MNT_DETACH, MOUNT_ATTR, MS, O, RESOLVE, S_IF } from "../../src/sys";
 import { FakeSys, type Call } from "../fake-sys";
@@ -242,20 +242,5 @@ describe("after pivot_root", () => {
     expect(s.calls).toEqual([mount(null, "/", null, MS.SHARED | MS.REC), setattr("/", 0, MOUNT_ATTR.RDONLY)]);
   });
 
-  test("maskPaths: a directory gets a read-only tmpfs, a file /dev/null, a missing path nothing", () => {
-    const dir = join(tmp, "mask-dir"), file = join(tmp, "mask-file");
-    mkdirSync(dir);
-    writeFileSync(file, "");
-    const s = new FakeSys();
-    maskPaths(s, [dir, join(tmp, "missing"), file]);
-    expect(s.calls).toEqual([mount("tmpfs", dir, "tmpfs", MS.RDONLY), mount("/dev/null", file, null, MS.BIND)]);
-  });
-
-  test("readonlyPaths: recursive bind onto itself, then recursive MOUNT_ATTR_RDONLY; missing skipped", () => {
-    const s = new FakeSys();
-    readonlyPaths(s, [join(tmp, "missing"), BUNDLE]);
-    expect(s.calls).toEqual([mount(BUNDLE, BUNDLE, null, MS.BIND | MS.REC), setattr(BUNDLE, AT_RECURSIVE, MOUNT_ATTR.RDONLY)]);
-    const t = new FakeSys().failNext("mountSetattr", EPERM);
-    expect(() => readonlyPaths(t, [BUNDLE])).toThrow(`make "${BUNDLE}" read-only: mountSetattr: EPERM`);
-  });
+;
 });
