@@ -120,6 +120,28 @@ describe("CVE-2024-21626", () => {
   });
 });
 
+describe("CVE-2025-52881", () => {
+  // A mount over a /proc/sys file (or one that lands there through shared mounts) would turn the
+  // runtime's sysctl or oom_score_adj write into a write of whatever is bound there, on the host.
+  test("a sysctl write does not follow a bind over its /proc/sys file", () => {
+    const work = fs.mkdtempSync("/tmp/tsrunc-test-cve52881-");
+    try {
+      const target = path.join(work, "host-file");
+      fs.writeFileSync(target, "untouched\n");
+      const r = tsrunc(["run", "-b", bundle(["true"], (c) => {
+        c.linux.sysctl = { "net.ipv4.ip_forward": "1" };
+        c.mounts.push({ destination: "/proc/sys/net/ipv4/ip_forward", type: "bind", source: target, options: ["bind"] });
+      }), newId("sysctlbind")]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("write sysctl net.ipv4.ip_forward");
+      expect(r.stderr).toContain("EXDEV");
+      expect(fs.readFileSync(target, "utf8")).toBe("untouched\n");
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("CVE-2019-5736", () => {
   // The 2019 attack: the container's entrypoint re-executes the runtime binary, whose file it can
   // then reopen for writing. On this kernel the interpreter /proc/self/exe is refused (ENOENT, for
