@@ -249,6 +249,7 @@ export class FakeSys implements Sys {
 
   posixSpawn(p: string, argv: string[], envp: string[]): number { this.record("posixSpawn", [p, argv, envp]); return this.forkPid; }
   resetSignals(signals: number[]): void { this.record("resetSignals", [signals]); }
+  exitOnSignals(signals: number[]): void { this.record("exitOnSignals", [signals]); }
   execve(p: string, argv: string[], envp: string[]): never {
     this.record("execve", [p, argv, envp]);
     throw new FakeExit("execve");

@@ -2,7 +2,7 @@
 // Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
 // failures to the parent as one "error" message, never on the container's stdio.
 import * as fs from "node:fs";
-import { PR, O, type Sys } from "../sys";
+import { PR, O, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
 import { step, errnoOf } from "../errors";
 import { send, SyncReader } from "./sync";
@@ -190,6 +190,10 @@ function runStage2(sys: Sys, plan: Init): never {
     // which would keep a created container from dying of kill's default signal: reset them all
     // before waiting for `start` (and off start's path)
     sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1")));
+    // as PID 1 of its pid namespace this process gets only the signals it handles: without a
+    // handler, `kill` of a created container (podman stop: SIGTERM) would do nothing until
+    // SIGKILL. runc's Go init exits on these; ours exits at once too (execve resets the handlers)
+    sys.exitOnSignals([SIGNALS.SIGHUP, SIGNALS.SIGINT, SIGNALS.SIGQUIT, SIGNALS.SIGTERM]);
     send(plan.syncFd, { type: "ready" });
     sys.close(plan.syncFd);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));

@@ -78,6 +78,8 @@ export interface Sys {
   posixSpawn(path: string, argv: string[], envp: string[]): number;
   /** these signals back to SIG_DFL: ignored dispositions survive execve(2) */
   resetSignals(signals: number[]): void;
+  /** these signals end the process at once, with their number as the exit status (_exit as the handler) */
+  exitOnSignals(signals: number[]): void;
   setgroups(gids: number[]): void;
   setresuid(uid: number): void;
   setresgid(gid: number): void;

@@ -89,6 +89,8 @@ export function createLibcSys(): Sys {
     recvmsg: f("long recvmsg(int, tsrunc_msghdr *, int)"),
     ioctl: f("int ioctl(int, unsigned long, ...)"),
     execve: f("int execve(const char *, const char **, const char **)"),
+    dlsym: f("uint64 dlsym(void *, const char *)"),
+    sigaction: f("int sigaction(int, const void *, void *)"),
     posix_spawn: f("int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)"),
     setgroups: f("int setgroups(size_t, const uint32 *)"),
     setresuid: f("int setresuid(uint32, uint32, uint32)"),
@@ -240,6 +242,13 @@ export function createLibcSys(): Sys {
       const r = c.posix_spawn(pid, path, null, null, [...argv, null], [...envp, null]);
       if (r !== 0) throw new SysError("posix_spawn", r, q(path));
       return pid[0];
+    },
+    exitOnSignals(signals) {
+      // glibc's sigaction: it adds the SA_RESTORER trampoline x86_64 needs; the handler is libc's
+      // own _exit, which takes the signal number as its status and never returns into the engine
+      const act = Buffer.alloc(152); // struct sigaction: handler, sa_mask[128], flags, restorer
+      act.writeBigUInt64LE(BigInt(c.dlsym(null, "_exit")), 0);
+      for (const sig of signals) check(c.sigaction(sig, act, null), "sigaction", String(sig));
     },
     resetSignals(signals) {
       // rt_sigaction(2) itself: glibc's wrappers refuse its own 32 and 33, which the engine ignores

@@ -124,6 +124,14 @@ describe("lifecycle", () => {
     expect(ok(["list", "-f", "json"], { root: "/run/tsrunc-test-empty" }).stdout).toBe("null\n");
   });
 
+  test("kill with SIGTERM stops a created container, as with runc (podman stop before start)", () => {
+    const id = newId("termcreated");
+    ok(["create", "-b", bundle(["sleep", "30"]), id], { outFile: "/dev/null" });
+    expect(state(id).status).toBe("created");
+    ok(["kill", id, "TERM"]);
+    waitFor(() => state(id).status === "stopped", "the created container to stop on SIGTERM");
+  });
+
   test("a caller's BUN_JSC_useJIT=0 does not break the runtime (bun:ffi needs the JIT; koffi stands in)", () => {
     const r = tsrunc(["run", "-b", bundle(["echo", "ok"]), newId("nojit")], { env: { BUN_JSC_useJIT: "0" } });
     expect(r.stderr).toBe("");
