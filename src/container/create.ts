@@ -125,7 +125,8 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
 function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
   const nss = spec.linux?.namespaces ?? [];
   // systemd's unit lands below systemd's own cgroup (runc's getSubsystemPath); it is made once
-  // the first process exists, and the init's plan needs the paths before that
+  // the first process exists, and the "creating" state records the predicted paths before that
+  // (a create killed meanwhile can still be cleaned up by delete --force)
   const sdUnit = opts.systemdCgroup ? step("systemd", () => parseSystemdPath(spec.linux?.cgroupsPath, opts.id)) : undefined;
   // org.systemd.property.* annotations: refused before any process exists, like runc
   const sdExtra = sdUnit ? step("systemd", () => annotationProperties(spec.annotations)) : [];
