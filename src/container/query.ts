@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { readSaved, stateDir, ociState, listIds, type SavedState } from "../state/state";
-import { validateId } from "../spec/validate";
+import { validateId } from "../spec/id";
 
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
 export function readContainer(root: string, id: string): SavedState {

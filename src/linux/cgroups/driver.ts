@@ -9,6 +9,8 @@ import { applyV1Devices } from "./devices";
 import { CgroupFiles, fsIO, isSet, nonZero, UnsupportedResource, UnsupportedResources, type CgroupIO, type Num } from "./fsio";
 import type { CgroupDir } from "./hierarchy";
 import { emptyStats, type RuncStats } from "./stats";
+import { allPids } from "./tree";
+export { allPids };
 import * as v1blkio from "./v1/blkio";
 import * as v1cpu from "./v1/cpu";
 import * as v1cpuset from "./v1/cpuset";
@@ -71,17 +73,6 @@ export function driverFor(dirs: CgroupDir[], opts: DriverOptions = {}): CgroupDr
   return v1Driver(dirs, mode, io);
 }
 
-/** runc's GetAllPids: cgroup.procs of the directory and every sub-cgroup below it */
-export function allPids(dir: string, io: CgroupIO = fsIO): number[] {
-  const out: number[] = [];
-  const walk = (d: string) => {
-    const f = new CgroupFiles(d, io);
-    if (f.has("cgroup.procs")) for (const l of f.read("cgroup.procs").split("\n")) if (l.trim()) out.push(Number(l));
-    for (const n of io.list(d)) if (io.isDir(path.join(d, n))) walk(path.join(d, n));
-  };
-  walk(dir);
-  return out;
-}
 
 function fail(problems: UnsupportedResource[]): void {
   if (problems.length > 0) throw new UnsupportedResources(problems);

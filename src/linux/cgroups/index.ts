@@ -8,7 +8,8 @@ import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 import type { CgroupDir } from "./hierarchy";
 
 export * from "./hierarchy";
-export { allPids, cgroupMode, driverFor, type ApplyOptions, type CgroupDriver, type CgroupMode, type DriverOptions } from "./driver";
+export { allPids, removeCgroups } from "./tree";
+export { cgroupMode, driverFor, type ApplyOptions, type CgroupDriver, type CgroupMode, type DriverOptions } from "./driver";
 export { CgroupFileError, UnsupportedResource, UnsupportedResources } from "./fsio";
 export { eventData, statsEvent, type RuncStats } from "./stats";
 export { applyDeviceFilter, type BpfSys } from "./v2/devices";
@@ -72,37 +73,3 @@ export function enterCgroups(dirs: CgroupDir[], pid: number): void {
   for (const d of dirs) step(`add pid ${pid} to cgroup ${d.dir}`, () => fs.writeFileSync(path.join(d.dir, "cgroup.procs"), String(pid)));
 }
 
-/**
- * rmdir(2) of a cgroup fails with EBUSY until its last task has really exited, which lags the
- * kill by a moment; retry briefly. Deepest directories first.
- */
-export function removeCgroups(dirs: string[]): string[] {
-  const errors: string[] = [];
-  const sorted = [...new Set(dirs)].sort((a, b) => b.length - a.length);
-  for (const d of sorted) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        fs.rmdirSync(d);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") break;
-        // EBUSY: tasks still leaving, or child cgroups: a parent we made that others now use
-        // (looked at only now: reading each directory first cost ~0.15 ms per hierarchy)
-        if (code === "EBUSY" && hasChildCgroups(d)) break;
-        if (code === "EBUSY" && attempt < 50) { Bun.sleepSync(10); continue; }
-        errors.push(`remove cgroup ${d}: ${code ?? String(e)}`);
-        break;
-      }
-    }
-  }
-  return errors;
-}
-
-function hasChildCgroups(dir: string): boolean {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory());
-  } catch {
-    return false;
-  }
-}
