@@ -12,7 +12,6 @@ import { log, timeline, debugEnabled, type Timeline } from "../log";
 import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
 import { primeCgroupMovesAgain } from "../linux/cgroups/prime";
-import { annotationProperties, parseSystemdPath, predictSystemdDirs, startSystemdScope, stopSystemdScope } from "../linux/cgroups/systemd";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
 import { quickSys } from "../sys/quick";
 import { spawnInitEngine, type InitEngine } from "../linux/engine";
@@ -25,9 +24,11 @@ import { unsupportedFields } from "./unsupported";
 import { runHooks, runHooksContinuing } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
-import { sendSeccompListener } from "./seccomp-listener";
-import { moveNetDevices } from "../linux/netdev";
-import { applyIntelRdt, removeIntelRdt, type IntelRdt } from "../linux/intelrdt";
+import type { IntelRdt } from "../linux/intelrdt";
+
+// Loaded only for the configs that use them (each create's own engine pays for what it loads)
+const systemd = () => require("../linux/cgroups/systemd") as typeof import("../linux/cgroups/systemd");
+const intelRdt = () => require("../linux/intelrdt") as typeof import("../linux/intelrdt");
 import { hostFacts } from "./host";
 
 export interface CreateOptions {
@@ -127,11 +128,11 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // systemd's unit lands below systemd's own cgroup (runc's getSubsystemPath); it is made once
   // the first process exists, and the "creating" state records the predicted paths before that
   // (a create killed meanwhile can still be cleaned up by delete --force)
-  const sdUnit = opts.systemdCgroup ? step("systemd", () => parseSystemdPath(spec.linux?.cgroupsPath, opts.id)) : undefined;
+  const sdUnit = opts.systemdCgroup ? step("systemd", () => systemd().parseSystemdPath(spec.linux?.cgroupsPath, opts.id)) : undefined;
   // org.systemd.property.* annotations: refused before any process exists, like runc
-  const sdExtra = sdUnit ? step("systemd", () => annotationProperties(spec.annotations)) : [];
+  const sdExtra = sdUnit ? step("systemd", () => systemd().annotationProperties(spec.annotations)) : [];
   const cgDirs = sdUnit
-    ? predictSystemdDirs(cg.hierarchies, parseProcCgroup(fs.readFileSync("/proc/1/cgroup", "utf8")), sdUnit)
+    ? systemd().predictSystemdDirs(cg.hierarchies, parseProcCgroup(fs.readFileSync("/proc/1/cgroup", "utf8")), sdUnit)
     : cgroupDirs(cg.hierarchies, cg.own, spec.linux?.cgroupsPath, opts.id);
   // a create killed from here on leaves a "creating" state that delete --force can clean up
   const saved: SavedState = {
@@ -214,8 +215,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     // the directories systemd reports are the ones that count (the plan's were a prediction)
     let finalDirs = cgDirs;
     const joinSystemd = (pid: number) => {
-      const sd = step("create cgroups", () => startSystemdScope(sys, spec.linux?.cgroupsPath, opts.id, pid, spec.linux?.resources ?? {}, { hierarchies: cg.hierarchies, extra: sdExtra }));
-      undo.splice(1, 0, () => { const e = [...stopSystemdScope(sys, sd.unit), ...removeCgroups(sd.created)]; if (e.length) throw new Error(e.join("; ")); });
+      const sd = step("create cgroups", () => systemd().startSystemdScope(sys, spec.linux?.cgroupsPath, opts.id, pid, spec.linux?.resources ?? {}, { hierarchies: cg.hierarchies, extra: sdExtra }));
+      undo.splice(1, 0, () => { const e = [...systemd().stopSystemdScope(sys, sd.unit), ...removeCgroups(sd.created)]; if (e.length) throw new Error(e.join("; ")); });
       finalDirs = sd.dirs;
       Object.assign(saved, { systemdUnit: sd.unit, cgroupCreated: sd.created, cgroups: sd.dirs, cgroupDirs: sd.dirs.map((d) => d.dir) });
       writeSaved(dir, saved);
@@ -257,10 +258,10 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         tell({ type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
         t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
-        if (spec.linux?.netDevices) moveNetDevices(sys, spec.linux.netDevices, initPid);
+        if (spec.linux?.netDevices) (require("../linux/netdev") as typeof import("../linux/netdev")).moveNetDevices(sys, spec.linux.netDevices, initPid);
         if (spec.linux?.intelRdt) {
-          saved.intelRdtDirs = applyIntelRdt(spec.linux.intelRdt as IntelRdt, opts.id, initPid);
-          undo.push(() => { removeIntelRdt(saved.intelRdtDirs ?? []); });
+          saved.intelRdtDirs = intelRdt().applyIntelRdt(spec.linux.intelRdt as IntelRdt, opts.id, initPid);
+          undo.push(() => { intelRdt().removeIntelRdt(saved.intelRdtDirs ?? []); });
         }
         reapStage1();
       } else if (m.type === "hooks") hooksAsked = true;
@@ -290,7 +291,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     if (notify) {
       const fd = step("receive the seccomp notify fd", () => sys.recvFd(consoleParent).fd);
       try {
-        sendSeccompListener(sys, spec, opts.id, bundle, initPid, fd);
+        (require("./seccomp-listener") as typeof import("./seccomp-listener")).sendSeccompListener(sys, spec, opts.id, bundle, initPid, fd);
       } finally {
         sys.close(fd);
       }
