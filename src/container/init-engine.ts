@@ -6,7 +6,7 @@ import type { Mount } from "../spec/types";
 import { step } from "../errors";
 import { SyncReader, send } from "./sync";
 import { runStage1, fail, type InitPlan } from "./init";
-import { execStage1, type ExecPlan } from "./exec-stages";
+import type { ExecPlan } from "./exec-stages";
 import { engineIsForkSafe } from "../linux/engine";
 import { forkSingleThreaded, threadCount } from "../linux/process";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
@@ -40,6 +40,8 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
     }
     const plan: ExecPlan = m.exec;
     if (plan.opts.seccomp) seccompLib();
+    // exec's stages are loaded only for an exec (this engine's start is on create's critical path)
+    const { execStage1 } = require("./exec-stages") as typeof import("./exec-stages");
     becomeStage1(sys, () => execStage1(sys, plan, fds.sync, plan.opts.process.terminal ? fds.console : -1));
   } catch (e) {
     fail(sys, fds.sync, e);
