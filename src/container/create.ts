@@ -160,6 +160,9 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
   send(engine.sock, { type: "plan", kind: "create", plan });
   t.mark("send the plan");
+  // the fast window of cgroup moves lasts about one grace period after the last one, and grace
+  // periods here take 3-12 ms: moves queued now and at each step below keep it open until PID 1's
+  primeCgroupMovesAgain(cg.hierarchies, cg.own);
   // koffi loads now, while the init engine gets ready, not when its first message arrives
   sys.getpid();
 
@@ -186,6 +189,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   let consoleMaster: number | undefined;
   try {
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
+    primeCgroupMovesAgain(cg.hierarchies, cg.own);
     // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
     // are a subreaper), before PID 1 sets its parent-death signal
     if (stage1 !== engine.pid) {
