@@ -128,6 +128,8 @@ describe("lifecycle", () => {
     const id = newId("termcreated");
     ok(["create", "-b", bundle(["sleep", "30"]), id], { outFile: "/dev/null" });
     expect(state(id).status).toBe("created");
+    // named for ps like runc's "runc:[2:INIT]" (it was exec'd as /proc/self/fd/N)
+    expect(fs.readFileSync(`/proc/${state(id).pid}/comm`, "utf8")).toBe("tsrunc:[init]\n");
     ok(["kill", id, "TERM"]);
     waitFor(() => state(id).status === "stopped", "the created container to stop on SIGTERM");
   });
