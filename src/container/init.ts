@@ -20,10 +20,12 @@ import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, nonDefaultSignals } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
-import { runHooksInInit, type HookState } from "../linux/hooks";
-import { openPty, bindConsole, becomeTerminalSession } from "../linux/terminal";
-import { setPersonality } from "../linux/personality";
-import { setMemoryPolicy } from "../linux/mempolicy";
+import type { HookState } from "../linux/hooks";
+
+// Loaded only by the containers that use them: the init engine's start is on create's critical
+// path (the module graph is in the executable, so a load after pivot_root works too)
+const hooks = () => require("../linux/hooks") as typeof import("../linux/hooks");
+const terminal = () => require("../linux/terminal") as typeof import("../linux/terminal");
 import { setCpuAffinity } from "../linux/sched";
 
 /** What the parent decides and sends to the init engine as JSON (engine.ts, init-engine.ts). */
@@ -140,7 +142,7 @@ function runStage2(sys: Sys, plan: Init): never {
     if (initHookSync(spec)) {
       send(plan.syncFd, { type: "hooks" });
       hostPid = (r.expect("hooks-done", "wait for the createRuntime hooks") as { pid: number }).pid;
-      runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
+      hooks().runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
     }
     // 2. switch root
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
@@ -153,10 +155,10 @@ function runStage2(sys: Sys, plan: Init): never {
     }
     let slave = -1;
     if (proc.terminal) {
-      const pty = openPty(sys, proc.consoleSize);
+      const pty = terminal().openPty(sys, proc.consoleSize);
       step("send the pty master", () => sys.sendFd(plan.consoleSock, pty.master, "console"));
       sys.close(pty.master);
-      bindConsole(sys, pty.slave);
+      terminal().bindConsole(sys, pty.slave);
       slave = pty.slave;
     }
 
@@ -173,10 +175,10 @@ function runStage2(sys: Sys, plan: Init): never {
 
     mark(plan, "stage 2 sysctl, masked and readonly paths");
     // 4. process attributes; oom_score_adj and rlimits while we still hold every capability
-    if (spec.linux?.personality) setPersonality(sys, spec.linux.personality);
-    if (spec.linux?.memoryPolicy) setMemoryPolicy(sys, spec.linux.memoryPolicy as { mode: string; nodes?: string; flags?: string[] });
+    if (spec.linux?.personality) (require("../linux/personality") as typeof import("../linux/personality")).setPersonality(sys, spec.linux.personality);
+    if (spec.linux?.memoryPolicy) (require("../linux/mempolicy") as typeof import("../linux/mempolicy")).setMemoryPolicy(sys, spec.linux.memoryPolicy as { mode: string; nodes?: string; flags?: string[] });
     if (proc.oomScoreAdj !== undefined) step("set oom_score_adj", () => writeProc(sys, ["self/oom_score_adj"], String(proc.oomScoreAdj)));
-    if (slave >= 0) becomeTerminalSession(sys, slave);
+    if (slave >= 0) terminal().becomeTerminalSession(sys, slave);
     const seccomp = spec.linux?.seccomp as SeccompSpec | undefined;
     const exe = applyProcess(sys, proc, plan.env, plan.preserveFds, (w) => send(plan.syncFd, { type: "debug", msg: `warning: ${w}` }), seccomp, (fd) => {
       step("send the seccomp notify fd", () => sys.sendFd(plan.consoleSock, fd, "seccomp"));
@@ -198,7 +200,7 @@ function runStage2(sys: Sys, plan: Init): never {
     sys.close(plan.syncFd);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
     try {
-      runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
+      hooks().runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
     } catch (e) {
       // `start` reads this: a byte other than "0" and the reason
       fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);

@@ -32,23 +32,26 @@ export function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Ope
 
 /** Releases the init blocked on exec.fifo: opening the fifo for reading lets its open return. */
 export function startContainer(sys: Sys, root: string, id: string): SavedState {
-  return withContainer(sys, root, id, ({ saved, dir }) => {
-    const status = statusOf(saved, dir);
-    if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
-    if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
-    const fifo = fifoPath(dir);
-    const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
-    let reply: string;
-    try {
-      reply = readInitReply(sys, fd, saved);
-    } finally {
-      sys.close(fd);
-    }
-    fs.rmSync(fifo, { force: true });
-    if (reply !== "0") throw new Error(`start: ${reply.slice(1) || "the init process failed"}`);
-    if (saved.hooks?.poststart?.length) for (const w of hooks().runHooksContinuing("poststart", saved.hooks.poststart, hookState(saved, "running"))) log.warn(w);
-    return saved;
-  });
+  return withContainer(sys, root, id, ({ saved, dir }) => startLocked(sys, saved, dir));
+}
+
+/** start, for a caller that holds the container's lock and its state (run, right after create) */
+export function startLocked(sys: Sys, saved: SavedState, dir: string): SavedState {
+  const status = statusOf(saved, dir);
+  if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
+  if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
+  const fifo = fifoPath(dir);
+  const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
+  let reply: string;
+  try {
+    reply = readInitReply(sys, fd, saved);
+  } finally {
+    sys.close(fd);
+  }
+  fs.rmSync(fifo, { force: true });
+  if (reply !== "0") throw new Error(`start: ${reply.slice(1) || "the init process failed"}`);
+  if (saved.hooks?.poststart?.length) for (const w of hooks().runHooksContinuing("poststart", saved.hooks.poststart, hookState(saved, "running"))) log.warn(w);
+  return saved;
 }
 
 /**

@@ -2,7 +2,7 @@
 // The container's PID 1 is our child (stage 2 was cloned with CLONE_PARENT), so waitpid sees it.
 import { WNOHANG, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
-import { startContainer, deleteContainer } from "./lifecycle";
+import { startLocked, deleteContainer } from "./lifecycle";
 import { exitCodeOf, describeStatus } from "../linux/process";
 import { timeline } from "../log";
 import { proxyTerminal } from "./console-proxy";
@@ -10,10 +10,10 @@ import { proxyTerminal } from "./console-proxy";
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
-  const { saved, lockFd, consoleMaster } = createContainer(sys, { ...opts, proxyTerminal: !opts.detach && !opts.consoleSocket });
-  sys.close(lockFd); // start takes the lock again
+  const { saved, dir, lockFd, consoleMaster } = createContainer(sys, { ...opts, proxyTerminal: !opts.detach && !opts.consoleSocket });
   try {
-    startContainer(sys, opts.root, opts.id);
+    // still holding create's lock and state: no second lock and read of state.json
+    try { startLocked(sys, saved, dir); } finally { sys.close(lockFd); }
   } catch (e) {
     // PID 1 is our child: say how it ended, which `start` alone cannot know
     try {
