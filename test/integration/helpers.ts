@@ -95,4 +95,6 @@ export function cleanup(): void {
     if (r.code !== 0 || r.stderr) console.error(`cleanup of ${id}: ${r.stderr}`);
   }
   for (const f of fs.existsSync(WORK) ? fs.readdirSync(WORK) : []) fs.rmSync(path.join(WORK, f), { recursive: true, force: true });
+  // the state root itself, once empty: tsrunc makes it again when a test needs it
+  try { fs.rmdirSync(ROOT); } catch { /* not empty (a test's own leftovers show in check-clean.sh) or gone */ }
 }
