@@ -21,7 +21,7 @@ import { isBind } from "../linux/mountopts";
 import { SyncReader, send, InitError, type SyncMsg } from "./sync";
 import type { InitPlan } from "./init";
 import { unsupportedFields } from "./unsupported";
-import { runHooks, runHooksContinuing } from "../linux/hooks";
+import { runHooks, runHooksContinuing, initHookSync } from "../linux/hooks";
 import { sendToConsoleSocket } from "../linux/terminal";
 import { usesNotify, type SeccompSpec } from "../linux/seccomp";
 import type { IntelRdt } from "../linux/intelrdt";
@@ -268,6 +268,13 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
           undo.push(() => { intelRdt().removeIntelRdt(saved.intelRdtDirs ?? []); });
         }
         reapStage1();
+        // state.json now, while PID 1 sets itself up, rather than after "ready": `start` needs
+        // our lock, which we hold until we return, so nobody acts on it before that. Not when
+        // hooks run before "ready": they may ask `state`, which must say "creating" meanwhile
+        if (!initHookSync(spec)) {
+          writeFinalState(dir, saved, initPid);
+          t.mark("state written");
+        }
       } else if (m.type === "hooks") hooksAsked = true;
       else if (m.type === "ready") ready = true;
       else throw new Error(`set up the container: unexpected message ${JSON.stringify(m)}`);
@@ -304,15 +311,19 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     throw new StepError("create", e);
   }
 
-  // 5. state.json, then the pid file (clients read the pid file as "create succeeded")
+  // 5. state.json (unless written above), then the pid file: clients read it as "create succeeded"
+  if (initHookSync(spec)) writeFinalState(dir, saved, initPid);
+  if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+  t.mark("state written");
+  return { saved, consoleMaster };
+}
+
+function writeFinalState(dir: string, saved: SavedState, initPid: number): void {
   const stat = fs.readFileSync(`/proc/${initPid}/stat`, "latin1");
   saved.pid = initPid;
   saved.initStartTime = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
   delete saved.creating;
   writeSaved(dir, saved);
-  if (opts.pidFile) writePidFile(opts.pidFile, initPid);
-  t.mark("state written");
-  return { saved, consoleMaster };
 }
 
 function checkRootfs(bundle: string, spec: Spec): string {

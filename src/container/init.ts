@@ -20,11 +20,10 @@ import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, nonDefaultSignals } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
-import type { HookState } from "../linux/hooks";
+import { initHookSync, runHooksInInit, type HookState } from "../linux/hooks";
 
 // Loaded only by the containers that use them: the init engine's start is on create's critical
 // path (the module graph is in the executable, so a load after pivot_root works too)
-const hooks = () => require("../linux/hooks") as typeof import("../linux/hooks");
 const terminal = () => require("../linux/terminal") as typeof import("../linux/terminal");
 import { setCpuAffinity } from "../linux/sched";
 
@@ -142,7 +141,7 @@ function runStage2(sys: Sys, plan: Init): never {
     if (initHookSync(spec)) {
       send(plan.syncFd, { type: "hooks" });
       hostPid = (r.expect("hooks-done", "wait for the createRuntime hooks") as { pid: number }).pid;
-      hooks().runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
+      runHooksInInit(sys, "createContainer", spec.hooks?.createContainer, hookState(plan, "creating", hostPid));
     }
     // 2. switch root
     if (plan.noPivot) moveRoot(sys, plan.rootfs);
@@ -200,7 +199,7 @@ function runStage2(sys: Sys, plan: Init): never {
     sys.close(plan.syncFd);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
     try {
-      hooks().runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
+      runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
     } catch (e) {
       // `start` reads this: a byte other than "0" and the reason
       fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);
@@ -221,11 +220,6 @@ function runStage2(sys: Sys, plan: Init): never {
   }
 }
 
-/** the init stops before pivot_root when any hook needs it or its host pid */
-export function initHookSync(spec: Spec): boolean {
-  const h = spec.hooks ?? {};
-  return !!(h.prestart?.length || h.createRuntime?.length || h.createContainer?.length || h.startContainer?.length);
-}
 
 function hookState(plan: InitPlan, status: string, pid: number): HookState {
   return { ociVersion: "1.3.0", id: plan.id, status, pid, bundle: plan.bundle, annotations: plan.spec.annotations };

@@ -4,7 +4,7 @@
 // process; container-namespace ones (createContainer, startContainer) from the init, which has
 // no event loop, so there they are forked and waited for with plain system calls.
 import * as fs from "node:fs";
-import type { Hook } from "../spec/types";
+import type { Hook, Spec } from "../spec/types";
 import { WNOHANG, type Sys } from "../sys";
 import { forkSingleThreaded, describeStatus } from "./process";
 
@@ -107,4 +107,10 @@ export function runHooksInInit(sys: Sys, kind: HookKind, hooks: Hook[] | undefin
       Bun.sleepSync(1);
     }
   });
+}
+
+/** the init stops before pivot_root when any hook needs it or its host pid */
+export function initHookSync(spec: Spec): boolean {
+  const h = spec.hooks ?? {};
+  return !!(h.prestart?.length || h.createRuntime?.length || h.createContainer?.length || h.startContainer?.length);
 }
