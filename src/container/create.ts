@@ -13,8 +13,8 @@ import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from ".
 import { lockDir } from "../state/lock";
 import { primeCgroupMovesAgain } from "../linux/cgroups/prime";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
-import { quickSys } from "../sys/quick";
-import { spawnInitEngine, type InitEngine } from "../linux/engine";
+import { startInitEngine, type InitEngine } from "../linux/engine";
+import { reapQuietly } from "../linux/process";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace, hasNamespace } from "../linux/namespaces";
 import { isBind } from "../linux/mountopts";
@@ -62,7 +62,7 @@ export interface Created {
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
   const t = timeline;
   // 0. the init engine starts first and loads while we read the config; a refusal kills it
-  const engine = opts.engine ?? step("start the init engine", () => spawnInitEngine(quickSys()));
+  const engine = opts.engine ?? step("start the init engine", () => startInitEngine());
   t.mark("spawn the init engine");
   try {
     // 1. everything that can be refused is refused before any other side effect
@@ -74,7 +74,7 @@ export function createContainer(sys: Sys, opts: CreateOptions): Created {
     // reaped already when it was stage 1 (its pid may be reused since)
     if (!engine.reaped) {
       try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* exited */ }
-      reap(sys, engine.pid);
+      reapQuietly(sys, engine.pid);
     }
     throw e;
   } finally {
@@ -171,11 +171,11 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2)) - performance.timeOrigin) : log.debug(m));
   let initPid = 0, stage1 = 0;
   const reapStage1 = () => {
-    reap(sys, stage1);
+    reapQuietly(sys, stage1);
     if (stage1 === engine.pid) engine.reaped = true;
   };
   undo.push(() => { if (stage1) reapStage1(); });
-  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reap(sys, initPid); } });
+  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reapQuietly(sys, initPid); } });
   // the init may have failed and gone before it reads what we send: its error is then waiting in
   // the socket, and that, not the EPIPE of our write, is what the user needs to see
   const tell = (m: SyncMsg) => {
@@ -193,7 +193,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
     // are a subreaper), before PID 1 sets its parent-death signal
     if (stage1 !== engine.pid) {
-      reap(sys, engine.pid);
+      reapQuietly(sys, engine.pid);
       engine.reaped = true;
     }
     t.mark("fork");
@@ -356,9 +356,6 @@ function listenFdsEnv(): string[] {
   return n ? [`LISTEN_FDS=${n}`, "LISTEN_PID=1"] : [];
 }
 
-function reap(sys: Sys, pid: number): void {
-  try { sys.waitpid(pid, 0); } catch { /* already reaped or not our child */ }
-}
 
 export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);

@@ -1,12 +1,11 @@
 // exec's container side: the stages that run in the init engine (init-engine.ts) and its clone.
 // Kept apart from exec.ts so the init engine loads none of the parent's code (create, run, the
 // validator). Same rules as init.ts: synchronous calls, no console.
-import * as fs from "node:fs";
 import { O, PR, type Sys } from "../sys";
 import type { Process, NamespaceType } from "../spec/types";
 import { errnoOf, step } from "../errors";
 import { NS_FLAG, NS_PROC_NAME } from "../linux/namespaces";
-import { assertSingleThreaded, nonDefaultSignals } from "../linux/process";
+import { assertSingleThreaded, resetSignalDispositions } from "../linux/process";
 import { SyncReader, send } from "./sync";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
@@ -73,7 +72,7 @@ function stage2Main(sys: Sys, sock: number, consoleSock: number, opts: ExecOptio
     setSelinuxExecLabel(sys, opts.process.selinuxLabel);
     const exe = applyProcess(sys, opts.process, env, opts.preserveFds, () => {}, opts.seccomp);
     setCpuAffinity(sys, opts.process.execCPUAffinity?.final, "final");
-    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1"))); // as in init.ts: no ignored signals from the engine
+    resetSignalDispositions(sys); // as in init.ts: no ignored signals from the engine
     loadSeccompLate(opts.process, opts.seccomp, () => {});
     sys.execve(exe, opts.process.args!, env);
   } catch (e) {

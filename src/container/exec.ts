@@ -13,7 +13,7 @@ import { UsageError, StepError, step } from "../errors";
 import { log } from "../log";
 import { stateDir, statusOf, type SavedState } from "../state/state";
 import { NS_PROC_NAME, JOIN_ORDER } from "../linux/namespaces";
-import { exitCodeOf } from "../linux/process";
+import { exitCodeOf, reapQuietly } from "../linux/process";
 import { startInitEngine } from "../linux/engine";
 import { enterCgroups } from "../linux/cgroups";
 import { SyncReader, send } from "./sync";
@@ -86,6 +86,3 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   return exitCodeOf(waitStatus);
 }
 
-function reapQuietly(sys: Sys, pid: number): void {
-  try { sys.waitpid(pid, 0); } catch { /* already reaped */ }
-}

@@ -17,7 +17,7 @@ import { applySysctl } from "../linux/sysctl";
 import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel } from "../linux/lsm";
 import { writeProc } from "../linux/procfs";
 import { newSessionKeyring } from "../linux/keyring";
-import { threadCount, nonDefaultSignals } from "../linux/process";
+import { threadCount, resetSignalDispositions } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
 import { initHookSync, runHooksInInit, type HookState } from "../linux/hooks";
@@ -190,7 +190,7 @@ function runStage2(sys: Sys, plan: Init): never {
     // the engine ignores SIGPIPE and SIGXFSZ, which execve would pass on, and catches SIGTERM,
     // which would keep a created container from dying of kill's default signal: reset them all
     // before waiting for `start` (and off start's path)
-    sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1")));
+    resetSignalDispositions(sys);
     // as PID 1 of its pid namespace this process gets only the signals it handles: without a
     // handler, `kill` of a created container (podman stop: SIGTERM) would do nothing until
     // SIGKILL. runc's Go init exits on these; ours exits at once too (execve resets the handlers)

@@ -10,7 +10,6 @@ import { MS, type Sys } from "../sys";
 import { step } from "../errors";
 import { writeProc } from "./procfs";
 
-export { PROC_SUPER_MAGIC, writeProc as writeProcAttr } from "./procfs";
 
 /** securityfs lists the active LSMs, comma separated ("lockdown,capability,landlock,yama,apparmor") */
 export const LSM_FILE = "/sys/kernel/security/lsm";

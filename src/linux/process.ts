@@ -53,6 +53,16 @@ export function nonDefaultSignals(status: string): number[] {
   return out;
 }
 
+/** Before execve: dispositions other than SIG_DFL back to it (see nonDefaultSignals). */
+export function resetSignalDispositions(sys: Sys): void {
+  sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1")));
+}
+
+/** waitpid that does not mind a process already reaped or not ours */
+export function reapQuietly(sys: Sys, pid: number): void {
+  try { sys.waitpid(pid, 0); } catch { /* already reaped or not our child */ }
+}
+
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** execvp's lookup, done by hand so the container's own PATH (from process.env) is used. */

@@ -11,8 +11,9 @@ import { StepError } from "../../src/errors";
 import { execProcess, type ExecArgs } from "../../src/cli/exec";
 import type { Process } from "../../src/spec/types";
 import {
-  PROC_SUPER_MAGIC, applyApparmorProfile, lsmActive, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel, writeProcAttr,
+  applyApparmorProfile, lsmActive, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel,
 } from "../../src/linux/lsm";
+import { PROC_SUPER_MAGIC, writeProc } from "../../src/linux/procfs";
 import { unsupportedFields } from "../../src/container/unsupported";
 import type { Spec } from "../../src/spec/types";
 
@@ -129,7 +130,7 @@ describe("procfs attribute writes", () => {
   test("a short write is an error: the kernel takes an attribute in one write", () => {
     const s = new FakeSys();
     s.write = (fd: number, data: Buffer) => { s.calls.push({ op: "write", args: [fd, data] }); return data.length - 1; };
-    expect(() => writeProcAttr(s, ["thread-self/attr/exec"], "abc")).toThrow("write /proc/thread-self/attr/exec: wrote 2 of 3 bytes");
+    expect(() => writeProc(s, ["thread-self/attr/exec"], "abc")).toThrow("write /proc/thread-self/attr/exec: wrote 2 of 3 bytes");
   });
 
   test("a failing open of /proc is reported as such", () => {
