@@ -201,6 +201,13 @@ export class FakeSys implements Sys {
     if (this.isMissing(rel)) throw new SysError("openat2", ENOENT);
     return this.fd(rel);
   }
+  read(fd: number, buf: Uint8Array): number {
+    this.record("read", [fd, buf.length]);
+    return 0;
+  }
+  writeInBackground(p: string, data: string): void {
+    this.record("writeInBackground", [p, data]);
+  }
   close(fd: number): void {
     this.record("close", [fd]);
     this.openFds.delete(fd);

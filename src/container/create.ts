@@ -149,12 +149,13 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   fs.chmodSync(fifo, 0o622);
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
+  const cgroupsEarly = newNamespace(nss, "cgroup");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
-    keyringName: opts.noNewKeyring ? null : opts.id, debug: debugEnabled(), id: opts.id,
+    keyringName: opts.noNewKeyring ? null : opts.id, waitForGo: cgroupsEarly, debug: debugEnabled(), id: opts.id,
   };
 
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
@@ -163,8 +164,6 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // the fast window of cgroup moves lasts about one grace period after the last one, and grace
   // periods here take 3-12 ms: moves queued now and at each step below keep it open until PID 1's
   primeCgroupMovesAgain(cg.hierarchies, cg.own);
-  // koffi loads now, while the init engine gets ready, not when its first message arrives
-  sys.getpid();
 
   const parentSock = engine.sock, consoleParent = engine.consoleSock;
   const r = new SyncReader(parentSock);
@@ -188,32 +187,6 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   };
   let consoleMaster: number | undefined;
   try {
-    stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
-    primeCgroupMovesAgain(cg.hierarchies, cg.own);
-    // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
-    // are a subreaper), before PID 1 sets its parent-death signal
-    if (stage1 !== engine.pid) {
-      reapQuietly(sys, engine.pid);
-      engine.reaped = true;
-    }
-    t.mark("fork");
-    // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
-    // joins the cgroups before it unshares. Otherwise stage 1 goes on at once and PID 1 joins
-    // them before its mounts.
-    const cgroupsEarly = newNamespace(nss, "cgroup");
-    const makeCgroups = () => {
-      // mkdir waits here for the grace period main.ts primed (linux/cgroups/prime.ts): it needs
-      // cgroup_mutex, which the priming move holds meanwhile; PID 1's move then does not wait
-      const created = step("create cgroups", () => createCgroups(cgDirs));
-      // undone after the processes are killed: a cgroup with tasks cannot be removed
-      undo.splice(1, 0, () => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
-      saved.cgroupCreated = created;
-      writeSaved(dir, saved);
-      // limits go in before any process joins: a small memory limit must hold from the first page
-      step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
-      primeCgroupMovesAgain(cg.hierarchies, cg.own);
-      t.mark("cgroups");
-    };
     // systemd: StartTransientUnit puts the first process in, and the limits go in right after,
     // before PID 1 is told to go on (the 'cgroups' message)
     // the directories systemd reports are the ones that count (the plan's were a prediction)
@@ -227,21 +200,43 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       step("apply cgroup resources", () => driverFor(sd.dirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
       t.mark("cgroups");
     };
+    // the cgroups are made while the init engine starts (it takes longer than we do to get here):
+    // mkdir waits for the grace period main.ts primed (linux/cgroups/prime.ts), as it needs
+    // cgroup_mutex, which the priming move holds meanwhile; PID 1's move then does not wait
+    if (!sdUnit) {
+      const created = step("create cgroups", () => createCgroups(cgDirs));
+      // undone after the processes are killed: a cgroup with tasks cannot be removed
+      undo.splice(1, 0, () => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
+      saved.cgroupCreated = created;
+      writeSaved(dir, saved);
+      // limits go in before any process joins: a small memory limit must hold from the first page
+      step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
+      primeCgroupMovesAgain(cg.hierarchies, cg.own);
+      t.mark("cgroups");
+    }
+    stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
+    primeCgroupMovesAgain(cg.hierarchies, cg.own);
+    // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
+    // are a subreaper), before PID 1 sets its parent-death signal
+    if (stage1 !== engine.pid) {
+      reapQuietly(sys, engine.pid);
+      engine.reaped = true;
+    }
+    t.mark("fork");
+    // sync 1: a new cgroup namespace is rooted at the cgroup its creator is in, so then stage 1
+    // joins the cgroups before it unshares (plan.waitForGo). Otherwise stage 1 goes on at once
+    // and PID 1 joins them while it mounts.
     if (cgroupsEarly) {
       if (sdUnit) joinSystemd(stage1);
-      else {
-        makeCgroups();
-        enterCgroups(cgDirs, stage1);
-      }
+      else enterCgroups(cgDirs, stage1);
+      tell({ type: "go" });
     }
-    tell({ type: "go" });
     // sync 2: a new user namespace gets its maps from us, the privileged side
     if (newNamespace(nss, "user")) {
       r.expect("userns", "create user namespace", debug);
       writeIdMaps(stage1, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       tell({ type: "mapped" });
     }
-    if (!cgroupsEarly && !sdUnit) makeCgroups();
     // sync 3-5: stage 1 reports PID 1's host pid and exits; PID 1 may stop before pivot_root for
     // the runtime-namespace hooks (it needs its host pid for their state), then reports ready.
     // Both write to one socket, so under load "pid" can arrive after PID 1's own messages.

@@ -42,6 +42,8 @@ export interface InitPlan {
   env: string[];
   /** the container id, as the new session keyring's name; null with --no-new-keyring */
   keyringName: string | null;
+  /** stage 1 waits for "go" before it unshares: the parent puts it in the cgroups first (a new cgroup namespace) */
+  waitForGo: boolean;
   debug: boolean;
   id: string;
 }
@@ -68,8 +70,10 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
     sys.prctl(PR.SET_DUMPABLE, 0);
     send(plan.syncFd, { type: "stage1", pid: sys.getpid() });
     mark(plan, "stage 1 running");
-    r.expect("go", "wait for the parent");
-    mark(plan, "stage 1 in the cgroups");
+    if (plan.waitForGo) {
+      r.expect("go", "wait for the parent");
+      mark(plan, "stage 1 in the cgroups");
+    }
     const nss = plan.spec.linux?.namespaces ?? [];
     send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
     joinNamespaces(sys, nss);

@@ -38,6 +38,13 @@ export interface Sys {
   open(path: string, flags: number, mode: number): number;
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   close(fd: number): void;
+  /** read(2) into buf; returns the bytes read */
+  read(fd: number, buf: Uint8Array): number;
+  /**
+   * Writes data to the file at path on a thread of its own and returns at once; errors are
+   * ignored. For writes that block in the kernel (a cgroup move waits for an RCU grace period).
+   */
+  writeInBackground(path: string, data: string): void;
   mkdirat(dirfd: number, path: string, mode: number): void;
   mknodat(dirfd: number, path: string, mode: number, dev: number): void;
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;

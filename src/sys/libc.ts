@@ -2,6 +2,7 @@
 // wrapper, which searches for it at run time and costs 30-40 ms), so `bun build --compile` embeds
 // it in the executable.
 import { fstatSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { SysError } from "../errors";
 import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
 
@@ -70,6 +71,7 @@ export function createLibcSys(): Sys {
     chroot: f("int chroot(const char *)"),
     open: f("int open(const char *, int, ...)"),
     close: f("int close(int)"),
+    read: f("long read(int, void *, size_t)"),
     mkdirat: f("int mkdirat(int, const char *, uint32)"),
     mknodat: f("int mknodat(int, const char *, uint32, uint64)"),
     fchownat: f("int fchownat(int, const char *, uint32, uint32, int)"),
@@ -153,6 +155,11 @@ export function createLibcSys(): Sys {
       return check(c.syscall(SYS_openat2, "int", dirfd, "const char *", path, "void *", how, "size_t", 24), "openat2", q(path));
     },
     close: (fd) => void check(c.close(fd), "close", String(fd)),
+    read: (fd, buf) => check(c.read(fd, buf, buf.length), "read", String(fd)),
+    writeInBackground(path, data) {
+      // the engine's own thread pool: only for an engine without bun:ffi (quick.ts has a leaner way)
+      writeFile(path, data).catch(() => {});
+    },
     mkdirat: (dirfd, p, mode) => void check(c.mkdirat(dirfd, p, mode), "mkdirat", q(p)),
     mknodat: (dirfd, p, mode, dev) => void check(c.mknodat(dirfd, p, mode, dev), "mknod", q(p)),
     fchownat: (dirfd, p, uid, gid, flags) => void check(c.fchownat(dirfd, p, uid, gid, flags), "chown", q(p)),

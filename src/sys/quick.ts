@@ -1,16 +1,16 @@
-// The few calls on the hot path of every verb, bound with Bun's own FFI: koffi's load (its addon
-// and libstdc++) costs 2.5-3 ms here, binding these symbols 0.2 ms. They start the init engine
-// (linux/engine.ts) before koffi loads in create, run and exec, they are all create needs before
-// it sends the init engine its plan (koffi then loads while it waits), and all that start, kill
-// and delete need (flock, kill, open, close), so those verbs never load koffi. Every other call,
-// and everything the init engine does, stays on koffi (libc.ts).
+// The calls of the parent processes, bound with Bun's own FFI: koffi's load (its addon and
+// libstdc++) costs 2-3 ms here, binding these symbols ~0.3 ms. They prime the cgroup grace period
+// and start the init engine (linux/engine.ts) first thing in create, run and exec; they are all
+// that create and run need for a plain container (waitpid reaps stage 1 and PID 1), and all that
+// start, kill and delete need, so those never load koffi. Every other call, and everything the
+// init engine does (it runs without the JIT, which bun:ffi requires), stays on koffi (libc.ts).
 import type * as BunFFI from "bun:ffi";
 import { SysError } from "../errors";
 import type { Sys, MountSetattr } from "./index";
 
-export type QuickSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close" | "open" | "flock" | "kill" | "mknodat">;
+export type QuickSys = Pick<Sys, "socketpair" | "openTree" | "mountSetattr" | "fcntl" | "prctl" | "posixSpawn" | "close" | "open" | "read" | "writeInBackground" | "flock" | "kill" | "mknodat" | "waitpid">;
 
-export const QUICK_CALLS: readonly (keyof Sys)[] = ["socketpair", "openTree", "mountSetattr", "fcntl", "prctl", "posixSpawn", "close", "open", "flock", "kill", "mknodat"];
+export const QUICK_CALLS: readonly (keyof Sys)[] = ["socketpair", "openTree", "mountSetattr", "fcntl", "prctl", "posixSpawn", "close", "open", "read", "writeInBackground", "flock", "kill", "mknodat", "waitpid"];
 
 const SYS_open_tree = 428, SYS_mount_setattr = 442;
 
@@ -40,8 +40,15 @@ function bind(): QuickSys {
     posix_spawn: { args: [P, P, P, P, P, P], returns: i32 },
     close: { args: [i32], returns: i32 },
     open: { args: [P, i32, u32], returns: i32 },
+    read: { args: [i32, P, u64], returns: i64 },
+    fopen: { args: [P, P], returns: P },
+    fputs: { args: [P, P], returns: i32 },
+    pthread_create: { args: [P, P, P, P], returns: i32 },
+    pthread_detach: { args: [u64], returns: i32 },
+    dlsym: { args: [P, P], returns: P },
     flock: { args: [i32, i32], returns: i32 },
     kill: { args: [i32, i32], returns: i32 },
+    waitpid: { args: [i32, P, i32], returns: i32 },
     mknodat: { args: [i32, P, u32, u64], returns: i32 },
     __errno_location: { args: [], returns: P },
   });
@@ -88,8 +95,26 @@ function bind(): QuickSys {
       const p = cstr(path);
       return check(c.open(ptr(p), flags, mode), "open", JSON.stringify(path));
     },
+    read: (fd, buf) => check(c.read(fd, ptr(buf), BigInt(buf.length)), "read", String(fd)),
+    writeInBackground(path, data) {
+      // fclose(3) takes one pointer and returns an int in a register: it is a valid thread start
+      // routine on x86_64, so a plain libc thread does the blocking write(2) and no JS runs there
+      const fp = c.fopen(cstr(path), cstr("r+e")); // an existing file only (O_RDWR|O_CLOEXEC, no O_CREAT)
+      if (!fp) throw new SysError("fopen", errno(), JSON.stringify(path));
+      c.fputs(cstr(data), fp);
+      const fclose = c.dlsym(null, cstr("fclose"));
+      const tid = new BigUint64Array(1);
+      const r = c.pthread_create(ptr(tid), null, fclose, fp);
+      if (r !== 0) throw new SysError("pthread_create", r);
+      c.pthread_detach(tid[0]);
+    },
     flock: (fd, op) => void check(c.flock(fd, op), "flock", String(fd)),
     kill: (pid, sig) => void check(c.kill(pid, sig), "kill", `pid ${pid} signal ${sig}`),
+    waitpid(pid, flags) {
+      const st = new Int32Array(1);
+      const r = check(c.waitpid(pid, ptr(st), flags), "waitpid", String(pid));
+      return { pid: r, status: st[0] };
+    },
     mknodat(dirfd, path, mode, dev) {
       const p = cstr(path);
       check(c.mknodat(dirfd, ptr(p), mode, BigInt(dev)), "mknod", JSON.stringify(path));

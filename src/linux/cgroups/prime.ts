@@ -2,54 +2,82 @@
 // waits for an RCU grace period unless another writer went through within the last one (the
 // kernel's rcu_sync). Measured here: the first write to a cgroup.procs takes 8-10 ms, the next
 // ones ~0.1 ms. Moving ourselves into the cgroup we are already in changes nothing but starts that
-// grace period; done on a pool thread as create, run and exec start, PID 1's (or the exec'd
+// grace period; done on a thread of its own as create, run and exec start, PID 1's (or the exec'd
 // process's) real move later is fast.
 // The write holds cgroup_mutex meanwhile: mkdir of a cgroup waits for it (reading
 // /proc/<pid>/cgroup does not), so create makes its cgroups after sending the init its plan.
 // The fast window lasts about one grace period after the last writer: create primes again once
 // its cgroups exist, so a slow init still finds the window open when it is moved.
-import * as fs from "node:fs";
-import * as path from "node:path";
+// No node:fs here: loading it costs ~1.1 ms, and main.ts runs this before anything else.
 import type { Hierarchy } from "./hierarchy";
+import type { QuickSys } from "../../sys/quick";
 
 let procsFile: string | undefined;
+let primer: Pick<QuickSys, "writeInBackground"> | undefined;
 
 /**
- * main.ts, first thing for create, run and exec: the grace period is the longest wait of a
- * create, so this runs before anything else. Only /proc/self/cgroup is read, and the no-op move
- * goes to where the cgroup2 hierarchy is normally mounted (/sys/fs/cgroup/unified on hybrid
- * hosts, /sys/fs/cgroup on v2 ones) or to the first v1 controller's usual mount point; a host that
- * mounts them elsewhere only loses the head start (create primes again with the real paths).
+ * main.ts, right after it starts the init engine: the grace period is the longest wait of a
+ * create. Only /proc/self/cgroup is read, and the no-op move goes to where the cgroup2 hierarchy
+ * is normally mounted (/sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on v2 ones) or to
+ * the first v1 controller's usual mount point; a host that mounts them elsewhere only loses the
+ * head start (create primes again with the real paths).
  */
-export function primeCgroupMovesNow(): void {
+export function primeCgroupMovesNow(sys: Pick<QuickSys, "open" | "read" | "close" | "writeInBackground">): void {
+  primer = sys;
   try {
-    const lines = fs.readFileSync("/proc/self/cgroup", "latin1").split("\n");
-    const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
-    const v1 = lines.find((l) => /^\d+:[^:]+:/.test(l) && !l.startsWith("0::"));
-    const candidates = v2 !== undefined ? [`/sys/fs/cgroup/unified${v2}`, `/sys/fs/cgroup${v2}`] : [];
-    if (v1) {
-      const [, ctrl, p] = /^\d+:([^:]+):(.*)$/.exec(v1)!;
-      candidates.push(`/sys/fs/cgroup/${ctrl.replace(/^name=/, "")}${p}`);
+    const candidates = primeCandidates(readSmall(sys, "/proc/self/cgroup"));
+    for (const procs of candidates) {
+      try {
+        write((procsFile = procs));
+        return;
+      } catch { /* not mounted there: the next one */ }
     }
-    for (const dir of candidates) if (fs.existsSync(path.join(dir, "cgroup.procs"))) { write((procsFile = path.join(dir, "cgroup.procs"))); return; }
+    procsFile = undefined;
   } catch { /* only a speed-up */ }
+}
+
+/** the cgroup.procs files of our own cgroups at the usual mount points, most likely first */
+export function primeCandidates(procSelfCgroup: string): string[] {
+  const lines = procSelfCgroup.split("\n");
+  const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
+  const v1 = lines.find((l) => /^\d+:[^:]+:/.test(l) && !l.startsWith("0::"));
+  const dirs = v2 !== undefined ? [`/sys/fs/cgroup/unified${v2}`, `/sys/fs/cgroup${v2}`] : [];
+  if (v1) {
+    const [, ctrl, p] = /^\d+:([^:]+):(.*)$/.exec(v1)!;
+    dirs.push(`/sys/fs/cgroup/${ctrl.replace(/^name=/, "")}${p}`);
+  }
+  return dirs.map((d) => `${d.replace(/\/+$/, "")}/cgroup.procs`);
 }
 
 /** another no-op move: to the file the first one used, or found from the host's hierarchies */
 export function primeCgroupMovesAgain(hierarchies: Hierarchy[], own: Map<string, string>): void {
-  if (procsFile) write(procsFile);
-  else primeCgroupMoves(hierarchies, own);
+  try {
+    if (procsFile) write(procsFile);
+    else primeCgroupMoves(hierarchies, own);
+  } catch { /* best effort: a failure only means PID 1's move waits for the grace period itself */ }
 }
 
 function write(procs: string): void {
-  // best effort: a failure only means PID 1's move waits for the grace period itself
-  fs.promises.writeFile(procs, String(process.pid)).catch(() => {});
+  primer ??= (require("../../sys/quick") as typeof import("../../sys/quick")).quickSys();
+  primer.writeInBackground(procs, String(process.pid));
 }
 
-export function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): void {
+function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): void {
   const h = hierarchies.find((x) => own.has(x.key));
   const mine = h && own.get(h.key);
   if (!h || mine === undefined || !mine.startsWith(h.root)) return;
-  procsFile = path.join(h.mountpoint, mine.slice(h.root.length), "cgroup.procs");
+  procsFile = `${h.mountpoint}${mine.slice(h.root.length)}/cgroup.procs`.replace(/\/+/g, "/");
   write(procsFile);
+}
+
+function readSmall(sys: Pick<QuickSys, "open" | "read" | "close">, path: string): string {
+  const fd = sys.open(path, 0o2000000 /* O_RDONLY|O_CLOEXEC */, 0);
+  try {
+    const buf = new Uint8Array(8192);
+    let n = 0;
+    for (let r; n < buf.length && (r = sys.read(fd, buf.subarray(n))) > 0;) n += r;
+    return new TextDecoder().decode(buf.subarray(0, n));
+  } finally {
+    sys.close(fd);
+  }
 }
