@@ -9,7 +9,7 @@ import { SyncReader, send } from "./sync";
 import { runStage1, fail, type InitPlan } from "./init";
 import type { ExecPlan } from "./exec-stages";
 import { engineIsForkSafe } from "../linux/engine";
-import { forkSingleThreaded, threadCount } from "../linux/process";
+import { forkSingleThreaded, keepJitOnFork, threadCount } from "../linux/process";
 import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
 import { seccompLib } from "../sys/seccomp";
 
@@ -26,6 +26,9 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
     const r = new SyncReader(fds.sync);
     const m = r.expect("plan", "wait for the plan");
     if (m.type !== "plan") throw new Error("unreachable");
+    // stage 1 clones PID 1 or the exec'd process; /proc/self still shows our own mappings here
+    // (an exec's stage 1 joins the container's mount namespace, where it does not)
+    keepJitOnFork(sys);
     if (m.kind === "create") {
       const plan = m.plan;
       if (plan.debug) {

@@ -6,8 +6,13 @@
 //   parallel `run`s on this 2-CPU machine: 0.3-1% of init children hung in pthread_cond_wait on a
 //   WTF::Lock of a JIT or MarkedBlock warm-up thread (JITWorker, JSCWarmUp). A GC before fork,
 //   useConcurrentJIT=0, a 1e6 tier-up policy, one GC marker, useWarmUpMarkedBlocks=0 alone: still
-//   hanging. With useJIT=0 neither thread kind starts and 2x800 runs had no hang. JSC reads its
-//   options only at start, so the engine that forks is started with them.
+//   hanging. With no JIT tier and no warm-up neither thread kind starts, and the init engine
+//   checks that it has one thread before it is stage 1 (init-engine.ts). JSC reads its options
+//   only at start, so the engine that forks is started with them.
+//   The JIT itself stays enabled, with every tier off (the interpreter runs everything, which
+//   for code that runs once is also the fastest: a baseline tier cost ~3 ms more per create):
+//   Bun's FFI refuses to load without it, and it binds libc in 0.3 ms where koffi takes 2-3 ms.
+//   JSC maps its executable memory MADV_DONTFORK; linux/process.ts undoes that before a clone.
 // - CVE-2019-5736. Until execve, the init and exec processes are this executable, visible from
 //   the container's pid namespace; a container process that may ptrace-read them (CAP_SYS_PTRACE)
 //   opens /proc/<pid>/exe and writes the runtime's file once it stops running. The init engine is
@@ -17,10 +22,15 @@
 // The parent (`create`, `run`, `exec`) keeps its JIT and never forks: posix_spawn starts the
 // init engine at once, while the parent loads and validates the config, and sends it the plan.
 import { AT_EMPTY_PATH, AT_FDCWD, F_SETFD, MOUNT_ATTR, O, PR } from "../sys";
-import { quickSys, type QuickSys } from "../sys/quick";
+import { realSys, type Sys } from "../sys";
 
 export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
-  BUN_JSC_useJIT: "0",
+  BUN_JSC_useJIT: "1",
+  BUN_JSC_useBaselineJIT: "0",
+  BUN_JSC_useDFGJIT: "0",
+  BUN_JSC_useFTLJIT: "0",
+  BUN_JSC_useConcurrentJIT: "0",
+  BUN_JSC_useWarmUpMarkedBlocks: "0",
 };
 
 // The init engine also runs without the collector's helper threads and mimalloc's purge thread,
@@ -52,7 +62,7 @@ export interface InitEngine {
  * Starts `tsrunc init` in a fresh engine. It inherits our stdio and every fd without CLOEXEC
  * (--preserve-fds, LISTEN_FDS, conmon's pipes), like a forked child would.
  */
-export function spawnInitEngine(sys: QuickSys): InitEngine {
+export function spawnInitEngine(sys: Sys): InitEngine {
   const [sock, childSock] = sys.socketpair();
   const [consoleSock, childConsole] = sys.socketpair();
   let exeFd = -1;
@@ -90,18 +100,18 @@ let early: InitEngine | undefined;
  * the command's handler then takes it. When parsing fails, our exit closes its socket and it exits.
  */
 export function startInitEngineEarly(): void {
-  try { early = spawnInitEngine(quickSys()); } catch { /* the handler tries again and reports */ }
+  try { early = spawnInitEngine(realSys()); } catch { /* the handler tries again and reports */ }
 }
 
 /** the init engine for create and run: the one main.ts started, or a new one (sys/spawn.ts) */
 export function startInitEngine(): InitEngine {
-  const e = early ?? spawnInitEngine(quickSys());
+  const e = early ?? spawnInitEngine(realSys());
   early = undefined;
   return e;
 }
 
 /** A detached read-only bind mount of our executable; exec'ing /proc/self/fd/N runs from it. */
-function readOnlyExecutable(sys: QuickSys): number {
+function readOnlyExecutable(sys: Sys): number {
   const fd = sys.openTree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | O.CLOEXEC);
   try {
     sys.mountSetattr(fd, "", AT_EMPTY_PATH, { attrSet: MOUNT_ATTR.RDONLY, attrClr: 0, propagation: 0, usernsFd: 0 });

@@ -18,16 +18,29 @@ import type { Sys } from "../sys";
 const MADV_DOFORK = 11;
 
 export function forkSingleThreaded(sys: Sys): number {
+  keepMappingsOnFork(sys, () => true);
+  return sys.fork();
+}
+
+/**
+ * Before a clone of a single-threaded engine (stage 1's clone of PID 1, exec's of its process):
+ * the executable memory of the engine's JIT, the one mapping JSC marks MADV_DONTFORK when the
+ * JIT is enabled (linux/engine.ts), must reach the child too.
+ */
+export function keepJitOnFork(sys: Sys): void {
+  keepMappingsOnFork(sys, (perms) => perms === "rwxp");
+}
+
+function keepMappingsOnFork(sys: Sys, which: (perms: string) => boolean): void {
   const maps = fs.readFileSync("/proc/self/maps", "latin1");
   for (const line of maps.split("\n")) {
     const dash = line.indexOf("-");
     const sp = line.indexOf(" ");
-    if (dash <= 0 || sp <= dash || line.endsWith("[vsyscall]")) continue;
+    if (dash <= 0 || sp <= dash || line.endsWith("[vsyscall]") || !which(line.slice(sp + 1, sp + 5))) continue;
     const start = BigInt("0x" + line.slice(0, dash));
     const end = BigInt("0x" + line.slice(dash + 1, sp));
     sys.madvise(start, end - start, MADV_DOFORK);
   }
-  return sys.fork();
 }
 
 export function threadCount(): number {

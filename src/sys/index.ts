@@ -1,5 +1,6 @@
 // The OS boundary. Every src/linux function receives a `Sys`; the real one (libc.ts) binds libc
-// with koffi, the test double (test/fake-sys.ts) records calls. Nothing else imports koffi.
+// with Bun's FFI or koffi (ffi.ts, koffi.ts), the test double (test/fake-sys.ts) records calls.
+// Nothing outside src/sys/ imports an FFI.
 
 export * from "./constants";
 
@@ -110,8 +111,9 @@ export interface Sys {
 let real: Sys | undefined;
 
 /**
- * Ends the process at once. With the addon loaded, exit(3) would also run its and the engine's
- * teardown (measured ~7 ms after a `run`); _exit(2) skips it. Callers have flushed their output.
+ * Ends the process at once. exit(3) would also run the engine's and the FFI's teardown
+ * (measured ~7 ms after a `run` with koffi loaded); _exit(2) skips it. Callers have flushed
+ * their output.
  */
 export function exitNow(code: number): never {
   if (real) real.exit(code);
@@ -119,22 +121,23 @@ export function exitNow(code: number): never {
   return (reallyExit ?? process.exit)(code);
 }
 
-/**
- * The Sys of the verbs: the hot-path calls through Bun's FFI (sys/quick.ts), the rest through
- * realSys(), loaded on its first call. create, run and exec start the init engine before they
- * need koffi; start, kill and delete need nothing else.
- */
+/** The Sys of the verbs: realSys(), loaded on its first call, so verbs that make none skip it. */
 export function lazySys(): Sys {
-  return new Proxy({} as Sys, {
-    get: (_t, k) => {
-      const q = require("./quick") as typeof import("./quick");
-      return q.QUICK_CALLS.includes(k as keyof Sys) ? q.quickSys()[k as keyof import("./quick").QuickSys] : realSys()[k as keyof Sys];
-    },
-  });
+  return new Proxy({} as Sys, { get: (_t, k) => realSys()[k as keyof Sys] });
 }
 
-/** The koffi-backed Sys, loaded on first use so verbs that make no kernel calls skip the addon. */
+/** The Sys of the real kernel: through Bun's FFI (sys/ffi.ts), or koffi where the JIT is off. */
 export function realSys(): Sys {
-  if (!real) real = (require("./libc") as typeof import("./libc")).createLibcSys();
+  if (!real) {
+    const { createLibcSys } = require("./libc") as typeof import("./libc");
+    let backend;
+    try {
+      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend();
+    } catch {
+      // "bun:ffi requires the JIT": an engine started with BUN_JSC_useJIT=0
+      backend = (require("./koffi") as typeof import("./koffi")).koffiBackend();
+    }
+    real = createLibcSys(backend);
+  }
   return real;
 }

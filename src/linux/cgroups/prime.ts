@@ -10,10 +10,10 @@
 // its cgroups exist, so a slow init still finds the window open when it is moved.
 // No node:fs here: loading it costs ~1.1 ms, and main.ts runs this before anything else.
 import type { Hierarchy } from "./hierarchy";
-import type { QuickSys } from "../../sys/quick";
+import type { Sys } from "../../sys";
 
 let procsFile: string | undefined;
-let primer: Pick<QuickSys, "writeInBackground"> | undefined;
+let primer: Pick<Sys, "writeInBackground"> | undefined;
 
 /**
  * main.ts, right after it starts the init engine: the grace period is the longest wait of a
@@ -22,7 +22,7 @@ let primer: Pick<QuickSys, "writeInBackground"> | undefined;
  * the first v1 controller's usual mount point; a host that mounts them elsewhere only loses the
  * head start (create primes again with the real paths).
  */
-export function primeCgroupMovesNow(sys: Pick<QuickSys, "open" | "read" | "close" | "writeInBackground">): void {
+export function primeCgroupMovesNow(sys: Pick<Sys, "open" | "read" | "close" | "writeInBackground">): void {
   primer = sys;
   try {
     const candidates = primeCandidates(readSmall(sys, "/proc/self/cgroup"));
@@ -58,7 +58,7 @@ export function primeCgroupMovesAgain(hierarchies: Hierarchy[], own: Map<string,
 }
 
 function write(procs: string): void {
-  primer ??= (require("../../sys/quick") as typeof import("../../sys/quick")).quickSys();
+  primer ??= (require("../../sys") as typeof import("../../sys")).realSys();
   primer.writeInBackground(procs, String(process.pid));
 }
 
@@ -70,7 +70,7 @@ function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): v
   write(procsFile);
 }
 
-function readSmall(sys: Pick<QuickSys, "open" | "read" | "close">, path: string): string {
+function readSmall(sys: Pick<Sys, "open" | "read" | "close">, path: string): string {
   const fd = sys.open(path, 0o2000000 /* O_RDONLY|O_CLOEXEC */, 0);
   try {
     const buf = new Uint8Array(8192);

@@ -1,0 +1,76 @@
+// The libc functions (abi.ts) through Bun's own FFI: binding all of them costs ~0.5 ms here,
+// koffi's load (its addon and libstdc++) 2-3 ms, and that is on the critical path of every create.
+// It needs the JIT (the init engine runs with it on and every tier off, linux/engine.ts); where
+// the JIT is off, realSys() falls back to koffi.
+import type * as BunFFI from "bun:ffi";
+import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
+
+const EARLY: CName[] = ["open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl", "posix_spawn"];
+
+export function ffiBackend(): Backend {
+  // loaded here, not at the top: --version and state make no libc calls
+  const { dlopen, FFIType, ptr, read } = require("bun:ffi") as typeof BunFFI;
+  const T: Record<CType, BunFFI.FFITypeOrString> = {
+    i32: FFIType.i32, u32: FFIType.u32, i64: FFIType.i64, u64: FFIType.u64,
+    str: FFIType.ptr, buf: FFIType.ptr, strv: FFIType.ptr, ptr: FFIType.ptr, void: FFIType.void,
+  };
+  // two batches, each compiled at once: what create and run call before they spawn the init
+  // engine (main.ts), then everything else at its first use (~0.3 ms each)
+  const libs: Record<string, (...a: unknown[]) => unknown>[] = [];
+  const batch = (names: string[]) => {
+    const decl: Record<string, BunFFI.FFIFunction> = {};
+    for (const name of names) {
+      const [ret, args] = name === "__errno_location" ? ["ptr", []] as const : LIBC[name as CName];
+      decl[name] = { args: args.map((a) => T[a]), returns: T[ret] };
+    }
+    const lib = dlopen("libc.so.6", decl).symbols as unknown as Record<string, (...a: unknown[]) => unknown>;
+    libs.push(lib);
+    return lib;
+  };
+  batch(["__errno_location", ...EARLY]);
+  const symbol = (name: CName) => {
+    for (const lib of libs) if (lib[name]) return lib[name];
+    return batch(Object.keys(LIBC).filter((n) => !EARLY.includes(n as CName)))[name];
+  };
+  const errnoAt = libs[0].__errno_location() as BunFFI.Pointer;
+
+  const cstr = (s: string) => Buffer.from(s + "\0");
+  const address = (b: Uint8Array) => (b.length ? ptr(b) : null);
+  const bound = new Map<CName, (...args: CArg[]) => number | bigint>();
+  return {
+    name: "bun:ffi",
+    fn(name) {
+      let f = bound.get(name);
+      if (f) return f;
+      const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
+      const raw = symbol(name);
+      f = (...args) => {
+        // the buffers made for strings stay referenced in `keep` until the call returns
+        const keep: Uint8Array[] = [];
+        const a = args.map((v, i) => {
+          if (v === null || v === undefined) return null;
+          switch (types[i]) {
+            case "str": { const b = cstr(v as string); keep.push(b); return ptr(b); }
+            case "buf": return address(v as Uint8Array);
+            case "strv": {
+              const list = (v as string[]).map(cstr);
+              const arr = new BigUint64Array(list.length + 1);
+              list.forEach((b, j) => { arr[j] = BigInt(ptr(b)); });
+              keep.push(...list, new Uint8Array(arr.buffer));
+              return ptr(arr);
+            }
+            default: return v;
+          }
+        });
+        const r = raw(...a);
+        void keep;
+        if (ret === "ptr") return r === null ? 0n : BigInt(r as number);
+        return ret === "void" ? 0 : (r as number | bigint);
+      };
+      bound.set(name, f);
+      return f;
+    },
+    errno: () => read.i32(errnoAt, 0),
+    address: (b) => BigInt(ptr(b)),
+  };
+}
