@@ -187,6 +187,13 @@ export class FakeSys implements Sys {
     this.openPaths.set(fd, p);
     return fd;
   }
+  /** the host's own stat(2) of the path (open() in this fake also opens host paths) */
+  stat(p: string): { mode: number; rdev: number } {
+    this.record("stat", [p]);
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) throw new SysError("stat", ENOENT, JSON.stringify(p));
+    return { mode: st.mode, rdev: st.rdev };
+  }
   fstat(fd: number): { mode: number; rdev: number } {
     this.record("fstat", [fd]);
     const known = this.stats.get(fd);
@@ -207,6 +214,9 @@ export class FakeSys implements Sys {
   }
   writeInBackground(p: string, data: string): void {
     this.record("writeInBackground", [p, data]);
+  }
+  closeRange(first: number, last: number, flags: number): void {
+    this.record("closeRange", [first, last, flags]);
   }
   close(fd: number): void {
     this.record("close", [fd]);

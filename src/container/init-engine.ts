@@ -1,7 +1,7 @@
 // `tsrunc init`: the fresh engine create, run and exec start (linux/engine.ts). It reads one plan
 // from the sync socket, takes what the stages need, and becomes stage 1 of the container's init
 // (init.ts) or of an exec (exec.ts). Same rules as init.ts: synchronous calls, no console.
-import * as fs from "node:fs";
+import { writeFile } from "../linux/file";
 import { O, F_SETFD, FD_CLOEXEC, type Sys } from "../sys";
 import type { Mount } from "../spec/types";
 import { step } from "../errors";
@@ -17,7 +17,7 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
   try {
     // exec'd as /proc/self/fd/N, the kernel named us "N": name ourselves for ps, as runc's
     // "runc:[2:INIT]" (15 characters at most; the container's execve renames it)
-    try { fs.writeFileSync("/proc/self/comm", "tsrunc:[init]"); } catch { /* a name only */ }
+    try { writeFile("/proc/self/comm", "tsrunc:[init]", sys); } catch { /* a name only */ }
     // inherited across our exec only; no further (the container's execve closes them: success is silence)
     sys.fcntl(fds.sync, F_SETFD, FD_CLOEXEC);
     sys.fcntl(fds.console, F_SETFD, FD_CLOEXEC);

@@ -1,7 +1,7 @@
 // The init side of create: code that runs in forked children (stage diagram in linux/process.ts).
 // Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
 // failures to the parent as one "error" message, never on the container's stdio.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import { PR, O, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
 import { step, errnoOf } from "../errors";
@@ -75,7 +75,7 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
       mark(plan, "stage 1 in the cgroups");
     }
     const nss = plan.spec.linux?.namespaces ?? [];
-    send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
+    if (plan.debug) send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
     joinNamespaces(sys, nss);
     // a joined user namespace maps its own ids; our host uid 0 may be unmapped there (overflow uid)
     if (nss.some((n) => n.type === "user" && n.path)) step("become root in the joined user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
@@ -206,17 +206,17 @@ function runStage2(sys: Sys, plan: Init): never {
       runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
     } catch (e) {
       // `start` reads this: a byte other than "0" and the reason
-      fs.writeSync(w, `1${e instanceof Error ? e.message : String(e)}`);
+      sys.write(w, Buffer.from(`1${e instanceof Error ? e.message : String(e)}`));
       sys.exit(1);
     }
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
     loadSeccompLate(proc, seccomp, () => {});
-    fs.writeSync(w, "0");
+    sys.write(w, Buffer.from("0"));
     try {
       sys.execve(exe, proc.args!, plan.env);
     } catch (e) {
       // `start` has returned by now: the container's stderr is the only place left to say why
-      try { fs.writeSync(2, `tsrunc: exec ${JSON.stringify(proc.args![0])}: ${e instanceof Error ? e.message : e}\n`); } catch { /* no stderr */ }
+      try { sys.write(2, Buffer.from(`tsrunc: exec ${JSON.stringify(proc.args![0])}: ${e instanceof Error ? e.message : e}\n`)); } catch { /* no stderr */ }
       sys.exit(127);
     }
   } catch (e) {

@@ -2,7 +2,7 @@
 // in the order the kernel rules force (runc's finalizeNamespace): rlimits and the bounding set
 // while every capability is held, then the uid change with PR_SET_KEEPCAPS, then capset, then
 // no_new_privs; the cwd as the new user; finally the fds.
-import * as fs from "node:fs";
+import { readFile } from "../linux/file";
 import { PR, type Sys } from "../sys";
 import type { Process } from "../spec/types";
 import { step } from "../errors";
@@ -67,7 +67,7 @@ function loadSeccomp(seccomp: SeccompSpec, warn: (w: string) => void, onNotifyFd
 
 function setgroupsAllowed(): boolean {
   try {
-    return fs.readFileSync("/proc/self/setgroups", "utf8").trim() !== "deny";
+    return readFile("/proc/self/setgroups").trim() !== "deny";
   } catch {
     return true;
   }

@@ -1,6 +1,8 @@
 // Parent ⇄ init messages over a socketpair: one JSON object per line, read and written with
-// blocking calls (the init side has no event loop; see the rules in linux/process.ts).
-import * as fs from "node:fs";
+// blocking calls (the init side has no event loop; see the rules in linux/process.ts), through
+// Sys rather than node:fs, which the init engine does not load (linux/lazy-fs.ts).
+import { realSys } from "../sys";
+import { errnoOf } from "../errors";
 
 export type SyncMsg =
   | { type: "plan"; kind: "create"; plan: import("./init").InitPlan }
@@ -19,7 +21,8 @@ export type SyncMsg =
 
 export function send(fd: number, msg: SyncMsg): void {
   const b = Buffer.from(JSON.stringify(msg) + "\n");
-  for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off);
+  const sys = realSys();
+  for (let off = 0; off < b.length; ) off += sys.write(fd, b.subarray(off));
 }
 
 export class SyncReader {
@@ -38,9 +41,9 @@ export class SyncReader {
       }
       let n: number;
       try {
-        n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+        n = realSys().read(this.fd, chunk);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN" || (e as NodeJS.ErrnoException).code === "EINTR") continue;
+        if (errnoOf(e) === 11 /* EAGAIN */ || errnoOf(e) === 4 /* EINTR */) continue;
         throw e;
       }
       if (n === 0) return null;

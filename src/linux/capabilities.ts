@@ -1,7 +1,7 @@
 // capabilities(7): the five sets, applied in the order the kernel rules force:
 // bounding set drops need CAP_SETPCAP (before the uid change), PR_SET_KEEPCAPS keeps the permitted
 // set across setresuid, then capset, then ambient (which must be a subset of permitted ∩ inheritable).
-import * as fs from "node:fs";
+import { readFile } from "./file";
 import { PR, type Sys } from "../sys";
 import type { Capabilities } from "../spec/types";
 import { step } from "../errors";
@@ -42,7 +42,7 @@ export function capMask(names: string[] | undefined, lastCap: number): bigint {
 
 export function lastCap(): number {
   try {
-    return Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
+    return Number(readFile("/proc/sys/kernel/cap_last_cap").trim());
   } catch {
     return CAP_NAMES.length - 1;
   }

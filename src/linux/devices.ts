@@ -1,6 +1,6 @@
 // /dev inside the container: the runtime-spec's default devices, linux.devices, and the
 // conventional symlinks (config-linux.md "Default Devices", runc's setupDevSymlinks).
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import { S_IF, MS, type Sys } from "../sys";
 import type { Device } from "../spec/types";
 import { step, SysError } from "../errors";

@@ -4,7 +4,7 @@
 // onto the verified fd through /proc/self/fd/N instead of onto a path string.
 import { O, RESOLVE, S_IF, ENOENT, EEXIST, type Sys } from "../sys";
 import { SysError } from "../errors";
-import { readlinkSync } from "node:fs";
+import { fs } from "./lazy-fs";
 import { posix } from "node:path";
 
 const IN_ROOT = RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS;
@@ -76,7 +76,7 @@ export function ensureInRoot(sys: Sys, rootFd: number, p: string, kind: "dir" | 
 
 function danglingTarget(dirFd: number, name: string): string | null {
   try {
-    return readlinkSync(`${fdPath(dirFd)}/${name}`);
+    return fs.readlinkSync(`${fdPath(dirFd)}/${name}`);
   } catch {
     return null;
   }

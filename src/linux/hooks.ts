@@ -3,7 +3,7 @@
 // Runtime-namespace hooks (prestart, createRuntime, poststart, poststop) run from the tsrunc
 // process; container-namespace ones (createContainer, startContainer) from the init, which has
 // no event loop, so there they are forked and waited for with plain system calls.
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import type { Hook, Spec } from "../spec/types";
 import { WNOHANG, type Sys } from "../sys";
 import { forkSingleThreaded, describeStatus } from "./process";

@@ -1,6 +1,6 @@
 // User namespace id maps (user_namespaces(7)): written by the parent, which holds the privilege in
 // the parent namespace; a process cannot map ids it does not own in the outer namespace.
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import type { IdMapping } from "../spec/types";
 import { step } from "../errors";
 

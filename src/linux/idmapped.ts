@@ -3,7 +3,7 @@
 // mount_setattr(MOUNT_ATTR_IDMAP), and moved onto the destination. The user namespace only
 // carries the mapping: a helper child makes it, the parent writes its maps, and its
 // /proc/<pid>/ns/user fd outlives the helper.
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import { CLONE, MOUNT_ATTR, AT_RECURSIVE, O, type Sys } from "../sys";
 import type { IdMapping, Mount } from "../spec/types";
 import { step } from "../errors";

@@ -5,7 +5,7 @@
 // in the data of the filesystems the container mounts.
 //
 // The writes go through linux/procfs.ts (CVE-2025-52881: checked to land on a real procfs).
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import { MS, type Sys } from "../sys";
 import { step } from "../errors";
 import { writeProc } from "./procfs";

@@ -12,10 +12,11 @@
 // dies with SIGSEGV at once; MADV_DOFORK undoes that. unshare(CLONE_NEWUSER) and setns() into user
 // and mount namespaces need a single-threaded caller (EINVAL otherwise), which only the freshly
 // forked child is.
-import * as fs from "node:fs";
-import type { Sys } from "../sys";
+import { readFile } from "./file";
+import { realSys, type Sys } from "../sys";
 
 const MADV_DOFORK = 11;
+const CLOSE_RANGE_CLOEXEC = 4;
 
 export function forkSingleThreaded(sys: Sys): number {
   keepMappingsOnFork(sys, () => true);
@@ -32,7 +33,7 @@ export function keepJitOnFork(sys: Sys): void {
 }
 
 function keepMappingsOnFork(sys: Sys, which: (perms: string) => boolean): void {
-  const maps = fs.readFileSync("/proc/self/maps", "latin1");
+  const maps = readFile("/proc/self/maps");
   for (const line of maps.split("\n")) {
     const dash = line.indexOf("-");
     const sp = line.indexOf(" ");
@@ -44,7 +45,7 @@ function keepMappingsOnFork(sys: Sys, which: (perms: string) => boolean): void {
 }
 
 export function threadCount(): number {
-  return fs.readdirSync("/proc/self/task").length;
+  return Number(/^Threads:\s*(\d+)/m.exec(readFile("/proc/self/status"))?.[1] ?? 0);
 }
 
 /** The kernel refuses these calls from a multi-threaded process with a bare EINVAL; say why. */
@@ -68,7 +69,7 @@ export function nonDefaultSignals(status: string): number[] {
 
 /** Before execve: dispositions other than SIG_DFL back to it (see nonDefaultSignals). */
 export function resetSignalDispositions(sys: Sys): void {
-  sys.resetSignals(nonDefaultSignals(fs.readFileSync("/proc/self/status", "latin1")));
+  sys.resetSignals(nonDefaultSignals(readFile("/proc/self/status")));
 }
 
 /** waitpid that does not mind a process already reaped or not ours */
@@ -89,10 +90,10 @@ export function findExecutable(arg0: string, env: string[], exists: (p: string) 
   throw new Error(`exec: ${JSON.stringify(arg0)}: executable file not found in $PATH`);
 }
 
-export function isExecutableFile(p: string): boolean {
+export function isExecutableFile(p: string, sys: Sys = realSys()): boolean {
   try {
-    const st = fs.statSync(p);
-    return st.isFile() && (st.mode & 0o111) !== 0;
+    const { mode } = sys.stat(p);
+    return (mode & 0o170000) === 0o100000 && (mode & 0o111) !== 0;
   } catch {
     return false;
   }
@@ -100,18 +101,16 @@ export function isExecutableFile(p: string): boolean {
 
 /**
  * CVE-2024-21626: no runtime fd may survive into the container. Every fd above 2 that is not
- * preserved gets FD_CLOEXEC (closing them here would pull fds from under the engine).
+ * preserved gets FD_CLOEXEC (closing them here would pull fds from under the engine), with
+ * close_range(2)'s CLOSE_RANGE_CLOEXEC on the ranges between the kept ones, like runc.
  */
 export function cloexecAllExcept(sys: Sys, keep: Set<number>): void {
-  for (const name of fs.readdirSync("/proc/self/fd")) {
-    const fd = Number(name);
-    if (fd <= 2 || keep.has(fd)) continue;
-    try {
-      sys.fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
-    } catch {
-      // the fd used to list the directory is already closed
-    }
+  let first = 3;
+  for (const fd of [...keep].filter((k) => k >= 3).sort((a, b) => a - b)) {
+    if (fd > first) sys.closeRange(first, fd - 1, CLOSE_RANGE_CLOEXEC);
+    first = Math.max(first, fd + 1);
   }
+  sys.closeRange(first, 0xffffffff, CLOSE_RANGE_CLOEXEC);
 }
 
 export function clearCloexec(sys: Sys, fd: number): void {

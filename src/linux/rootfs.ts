@@ -1,7 +1,9 @@
 // The container's filesystem view: propagation, the rootfs bind, config mounts, pivot_root,
 // masked and read-only paths (runc's prepareRootfs/finalizeRootfs order).
 import * as path from "node:path";
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
+import type { Stats } from "node:fs";
+import { readFile } from "./file";
 import { MS, MNT_DETACH, MOUNT_ATTR, AT_RECURSIVE, AT_EMPTY_PATH, O, RESOLVE, type Sys } from "../sys";
 import type { Mount } from "../spec/types";
 import { step, SysError, StepError } from "../errors";
@@ -50,7 +52,7 @@ export function prepareRoot(sys: Sys, rootfs: string, propagation: string | unde
 }
 
 /** the mount point that holds `p`: the longest mount point in mountinfo that is a prefix of it */
-export function mountPointOf(p: string, mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8")): string {
+export function mountPointOf(p: string, mountinfo = readFile("/proc/self/mountinfo")): string {
   let best = "/";
   for (const line of mountinfo.split("\n")) {
     const mp = line.split(" ")[4]?.replace(/\\040/g, " ");
@@ -82,7 +84,7 @@ function mountOne(ctx: MountContext, m: Mount): void {
   let source = m.source ?? "";
   if (bind) {
     if (!path.isAbsolute(source)) source = path.join(ctx.bundle, source);
-    let st: fs.Stats;
+    let st: Stats;
     try { st = fs.statSync(source); } catch { throw new Error(`bind source ${JSON.stringify(source)} does not exist`); }
     const fd = ensureInRoot(sys, ctx.rootFd, m.destination, st.isDirectory() ? "dir" : "file");
     try {

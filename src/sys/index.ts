@@ -39,6 +39,8 @@ export interface Sys {
   open(path: string, flags: number, mode: number): number;
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   close(fd: number): void;
+  /** close_range(2): with CLOSE_RANGE_CLOEXEC (4), FD_CLOEXEC on every open fd in [first, last] */
+  closeRange(first: number, last: number, flags: number): void;
   /** read(2) into buf; returns the bytes read */
   read(fd: number, buf: Uint8Array): number;
   /**
@@ -100,6 +102,8 @@ export interface Sys {
   /** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description" */
   describeKey(id: number): string;
   setKeyPerm(id: number, perm: number): void;
+  /** stat(2), symlinks followed: the file type and permission bits, and a device's number */
+  stat(path: string): { mode: number; rdev: number };
   /** fstat(2) of an fd (O_PATH ones too): the file type and permission bits, and a device's number */
   fstat(fd: number): { mode: number; rdev: number };
   /** fstatfs(2): the f_type of the filesystem holding fd (linux/procfs.ts checks it is procfs) */

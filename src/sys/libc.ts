@@ -4,11 +4,11 @@ import { SysError } from "../errors";
 import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
 import type { Backend, CArg, CName } from "./abi";
 
-const SYS_fstat = 5, SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
+const SYS_fstat = 5, SYS_newfstatat = 262, SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
 const SYS_open_tree = 428, SYS_move_mount = 429;
-const SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
+const SYS_close_range = 436, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
@@ -84,6 +84,7 @@ export function createLibcSys(ffi: Backend): Sys {
     open: (p, flags, mode) => check(c.open(p, flags, mode), "open", q(p)),
     openat2: (dirfd, path, flags, mode, resolve) => check(sys6(SYS_openat2, dirfd, path, u64(flags, mode, resolve), 24), "openat2", q(path)),
     close: (fd) => void check(c.close(fd), "close", String(fd)),
+    closeRange: (first, last, flags) => void check(sys6(SYS_close_range, first, last, flags), "close_range", `${first}-${last}`),
     read: (fd, buf) => check(c.read(fd, buf, buf.length), "read", String(fd)),
     write: (fd, data) => check(c.write(fd, data, data.length), "write", String(fd)),
     writeInBackground(path, data) {
@@ -212,6 +213,11 @@ export function createLibcSys(ffi: Backend): Sys {
     fstat(fd) {
       const st = Buffer.alloc(144); // struct stat (x86_64): st_mode at 24, st_rdev at 40
       check(sys6(SYS_fstat, fd, st), "fstat", String(fd));
+      return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
+    },
+    stat(path) {
+      const st = Buffer.alloc(144);
+      check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, 0), "stat", q(path));
       return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
     },
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Buffer.from(Uint32Array.from(gids).buffer) : null), "setgroups", gids.join(",")); },

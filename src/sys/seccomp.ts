@@ -1,6 +1,6 @@
 // libseccomp (Debian's libseccomp2) through koffi, loaded only for containers with a seccomp
 // profile. Every failing call throws SysError with the negative errno libseccomp returns.
-import { closeSync, fstatSync, readSync } from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import { SysError } from "../errors";
 
 export interface ArgCmp { arg: number; op: number; datumA: bigint; datumB: bigint }
@@ -94,12 +94,12 @@ export function seccompLib(): Seccomp {
       if (fd < 0) throw new SysError("memfd_create", errno());
       try {
         check(c.exportBpf(ctx, fd), "seccomp_export_bpf");
-        const size = fstatSync(fd).size;
+        const size = fs.fstatSync(fd).size;
         const prog = Buffer.alloc(size);
-        for (let off = 0; off < size; ) off += readSync(fd, prog, off, size - off, off);
+        for (let off = 0; off < size; ) off += fs.readSync(fd, prog, off, size - off, off);
         return prog;
       } finally {
-        closeSync(fd);
+        fs.closeSync(fd);
       }
     },
     loadBpf(prog, flags) {

@@ -82,20 +82,13 @@ describe("fork recipe and fds", () => {
     expect(() => assertSingleThreaded("setns")).toThrow(`setns: the init process has ${n} threads; the kernel requires exactly one`);
   });
 
-  test("cloexecAllExcept: F_SETFD FD_CLOEXEC on every fd above 2 except the kept ones", () => {
-    const a = openSync("/dev/null", "r"), b = openSync("/dev/null", "r");
-    try {
-      const s = new FakeSys();
-      cloexecAllExcept(s, new Set([b]));
-      const fds = s.callsOf("fcntl").map(([fd, cmd, arg]) => (expect([cmd, arg]).toEqual([2, 1]), fd as number));
-      expect(s.ops().every((o) => o === "fcntl")).toBe(true);
-      expect(fds).toContain(a);
-      expect(fds).not.toContain(b);
-      expect(fds.every((fd) => fd > 2)).toBe(true);
-    } finally {
-      closeSync(a);
-      closeSync(b);
-    }
+  test("cloexecAllExcept: CLOSE_RANGE_CLOEXEC on every range above 2 between the kept fds", () => {
+    const s = new FakeSys();
+    cloexecAllExcept(s, new Set([5, 3, 6, 9, 1]));
+    expect(s.callsOf("closeRange")).toEqual([[4, 4, 4], [7, 8, 4], [10, 0xffffffff, 4]]);
+    const none = new FakeSys();
+    cloexecAllExcept(none, new Set());
+    expect(none.callsOf("closeRange")).toEqual([[3, 0xffffffff, 4]]);
   });
 
   test("clearCloexec clears FD_CLOEXEC", () => {

@@ -1,0 +1,34 @@
+// What each process loads before its work starts (sys/, linux/lazy-fs.ts): the parent's first chunk
+// and the init engine's chunks must not load node:fs (~1 ms each time, on create's longest path).
+import { expect, test } from "bun:test";
+import * as path from "node:path";
+
+test("neither main.ts's static imports nor the init engine's load node:fs", async () => {
+  const out = await Bun.build({
+    entrypoints: [path.join(import.meta.dir, "../../src/main.ts")],
+    splitting: true, target: "bun", format: "esm", naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]" },
+    define: { TSRUNC_VERSION: '"test"', TSRUNC_COMMIT: '"test"' },
+  });
+  expect(out.success).toBe(true);
+  const files = new Map<string, string>();
+  for (const o of out.outputs) if (o.kind !== "asset") files.set(path.basename(o.path), await o.text());
+  const closure = (start: string) => {
+    const seen = new Set<string>();
+    const todo = [start];
+    while (todo.length) {
+      const f = todo.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const m of files.get(f)!.matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gm)) todo.push(m[1] ?? m[2]);
+    }
+    return [...seen];
+  };
+  const nodeImports = (chunks: string[]) => chunks.flatMap((f) => [...files.get(f)!.matchAll(/^import\s[^;]*?from\s*"(node:[a-z_/]+|fs|path)"/gm)].map((m) => m[1]));
+  const initChunk = [...files.keys()].find((f) => f.startsWith("init-engine"))!;
+  expect(initChunk).toBeDefined();
+  const mainClosure = closure("main.js");
+  const initClosure = closure(initChunk);
+  expect(initClosure.length).toBeGreaterThan(3);
+  expect(nodeImports(mainClosure)).toEqual([]);
+  expect(nodeImports(initClosure).filter((m) => m === "fs" || m.startsWith("node:fs"))).toEqual([]);
+}, 30000);
