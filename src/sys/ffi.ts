@@ -7,15 +7,16 @@ import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
 
 const EARLY: CName[] = ["open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl", "posix_spawn"];
 
-export function ffiBackend(): Backend {
+/** all: one batch of every function (the init engine uses most of them) */
+export function ffiBackend(all = false): Backend {
   // loaded here, not at the top: --version and state make no libc calls
   const { dlopen, FFIType, ptr, read } = require("bun:ffi") as typeof BunFFI;
   const T: Record<CType, BunFFI.FFITypeOrString> = {
     i32: FFIType.i32, u32: FFIType.u32, i64: FFIType.i64, u64: FFIType.u64,
     str: FFIType.ptr, buf: FFIType.ptr, strv: FFIType.ptr, ptr: FFIType.ptr, void: FFIType.void,
   };
-  // two batches, each compiled at once: what create and run call before they spawn the init
-  // engine (main.ts), then everything else at its first use (~0.3 ms each)
+  // each batch is compiled at once: what create and run call before they spawn the init engine
+  // (main.ts), then everything else at its first use (~0.3 ms each); or all of it in one
   const libs: Record<string, (...a: unknown[]) => unknown>[] = [];
   const batch = (names: string[]) => {
     const decl: Record<string, BunFFI.FFIFunction> = {};
@@ -27,7 +28,7 @@ export function ffiBackend(): Backend {
     libs.push(lib);
     return lib;
   };
-  batch(["__errno_location", ...EARLY]);
+  batch(["__errno_location", ...(all ? Object.keys(LIBC) : EARLY)]);
   const symbol = (name: CName) => {
     for (const lib of libs) if (lib[name]) return lib[name];
     return batch(Object.keys(LIBC).filter((n) => !EARLY.includes(n as CName)))[name];

@@ -130,13 +130,16 @@ export function lazySys(): Sys {
   return new Proxy({} as Sys, { get: (_t, k) => realSys()[k as keyof Sys] });
 }
 
-/** The Sys of the real kernel: through Bun's FFI (sys/ffi.ts), or koffi where the JIT is off. */
-export function realSys(): Sys {
+/**
+ * The Sys of the real kernel: through Bun's FFI (sys/ffi.ts), or koffi where the JIT is off.
+ * all: bind every function at once (the init engine), not those of a verb's first steps first.
+ */
+export function realSys(all = false): Sys {
   if (!real) {
     const { createLibcSys } = require("./libc") as typeof import("./libc");
     let backend;
     try {
-      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend();
+      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(all);
     } catch {
       // "bun:ffi requires the JIT": an engine started with BUN_JSC_useJIT=0
       backend = (require("./koffi") as typeof import("./koffi")).koffiBackend();
