@@ -150,6 +150,10 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
   const cgroupsEarly = newNamespace(nss, "cgroup");
+  // PID 1 moves itself into the cgroups (it has no user namespace of its own, so the host's
+  // cgroup files are its to write), as soon as they exist, rather than waiting for its pid to
+  // reach us and the move to come back
+  const selfJoin = !sdUnit && !cgroupsEarly && !newNamespace(nss, "user");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
@@ -212,6 +216,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       // limits go in before any process joins: a small memory limit must hold from the first page
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
       primeCgroupMovesAgain(cg.hierarchies, cg.own);
+      if (selfJoin) tell({ type: "cgroups", mountDirs: cgroupMountDirs(cgDirs), procs: cgDirs.map((d) => path.join(d.dir, "cgroup.procs")) });
       t.mark("cgroups");
     }
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
@@ -250,12 +255,14 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         initPid = m.pid;
         t.mark("init: namespaces and clone");
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
-        if (!cgroupsEarly) {
-          if (sdUnit) joinSystemd(initPid);
-          else enterCgroups(cgDirs, initPid);
+        if (!selfJoin) {
+          if (!cgroupsEarly) {
+            if (sdUnit) joinSystemd(initPid);
+            else enterCgroups(cgDirs, initPid);
+          }
+          tell({ type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
+          t.mark("join cgroups");
         }
-        tell({ type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
-        t.mark("join cgroups");
         // its network namespace exists now (stage 1 made it before the clone)
         if (spec.linux?.netDevices) (require("../linux/netdev") as typeof import("../linux/netdev")).moveNetDevices(sys, spec.linux.netDevices, initPid);
         if (spec.linux?.intelRdt) {

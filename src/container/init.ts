@@ -1,11 +1,10 @@
 // The init side of create: code that runs in forked children (stage diagram in linux/process.ts).
 // Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
 // failures to the parent as one "error" message, never on the container's stdio.
-import { fs } from "../linux/lazy-fs";
 import { PR, O, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
 import { step, errnoOf } from "../errors";
-import { send, SyncReader } from "./sync";
+import { send, type SyncReader } from "./sync";
 import { joinNamespaces, unshareUser, unshareOthers, unshareFlags, setHostname, newNamespace } from "../linux/namespaces";
 import { writeTimeOffsets } from "../linux/idmap";
 import { loopbackUp } from "../linux/network";
@@ -16,6 +15,7 @@ import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devi
 import { applySysctl } from "../linux/sysctl";
 import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel } from "../linux/lsm";
 import { writeProc } from "../linux/procfs";
+import { writeFile } from "../linux/file";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, resetSignalDispositions } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
@@ -93,7 +93,7 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
     if (newNamespace(nss, "network")) loopbackUp(sys);
     // CLONE_PARENT: PID 1 becomes a child of the tsrunc process, which `run` can then wait for
     const pid = step("clone the container process", () => sys.cloneParent());
-    if (pid === 0) runStage2(sys, plan);
+    if (pid === 0) runStage2(sys, plan, r);
     mark(plan, "stage 1 clone");
     send(plan.syncFd, { type: "pid", pid });
     sys.exit(0);
@@ -103,7 +103,7 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
 }
 
 /** Stage 2: the container's PID 1 sets up its world, waits for `start`, and execs. */
-function runStage2(sys: Sys, plan: Init): never {
+function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
   try {
     const { spec } = plan;
     const proc = spec.process!;
@@ -118,11 +118,12 @@ function runStage2(sys: Sys, plan: Init): never {
     // we mount (a cgroup move can wait out an RCU grace period); its "cgroups" message says we
     // are in: a "cgroup" mount needs the directories, and the container's own code, from pivot_root
     // on, must be charged to the container (the mounts are runtime work)
-    const r = new SyncReader(plan.syncFd);
     let mountDirs: { name: string; dir: string }[] | undefined;
     const inCgroups = () => {
       if (!mountDirs) {
-        mountDirs = (r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[] }).mountDirs;
+        const m = r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[]; procs?: string[] };
+        for (const procs of m.procs ?? []) step(`join cgroup ${JSON.stringify(procs.slice(0, -"/cgroup.procs".length))}`, () => writeFile(procs, "0", sys));
+        mountDirs = m.mountDirs;
         mark(plan, "stage 2 in the cgroups");
       }
       return mountDirs;

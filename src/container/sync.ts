@@ -9,7 +9,7 @@ export type SyncMsg =
   | { type: "plan"; kind: "exec"; exec: import("./exec-stages").ExecPlan }
   | { type: "stage1"; pid: number }
   | { type: "go" }
-  | { type: "cgroups"; mountDirs: { name: string; dir: string }[] }
+  | { type: "cgroups"; mountDirs: { name: string; dir: string }[]; procs?: string[] }
   | { type: "userns" }
   | { type: "mapped" }
   | { type: "pid"; pid: number }
