@@ -17,3 +17,19 @@ export function scanGlobals(argv: string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The bundle directory of create or run, found without parsing argv (main.ts reads its config to
+ * decide how to start the init engine; create checks that guess against the parsed config).
+ */
+export function bundleOf(argv: string[]): string {
+  let bundle = ".";
+  for (let i = argv.indexOf(scanGlobals(argv) ?? "") + 1; i > 0 && i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (a === "-b" || a === "--bundle") bundle = argv[++i] ?? bundle;
+    else if (a.startsWith("--bundle=")) bundle = a.slice(9);
+    else if (a.startsWith("-b=")) bundle = a.slice(3);
+  }
+  return bundle;
+}

@@ -13,7 +13,7 @@ import { stateDir, fifoPath, writeSaved, SPEC_VERSION, type SavedState } from ".
 import { lockDir } from "../state/lock";
 import { primeCgroupMovesAgain } from "../linux/cgroups/prime";
 import { hostHierarchies, ownCgroups, parseProcCgroup, cgroupDirs, createCgroups, enterCgroups, removeCgroups, driverFor, type CgroupDir, type Hierarchy } from "../linux/cgroups";
-import { startInitEngine, type InitEngine } from "../linux/engine";
+import { startInitEngine, initCanBePid1, respawnInitEngine, type InitEngine } from "../linux/engine";
 import { reapQuietly } from "../linux/process";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace, hasNamespace } from "../linux/namespaces";
@@ -97,6 +97,10 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   const terminal = !!spec.process?.terminal;
   if (terminal && !opts.consoleSocket && !opts.proxyTerminal) throw new UsageError("cannot allocate tty if tsrunc will detach without setting console socket");
   if (!terminal && opts.consoleSocket) throw new UsageError("cannot use console socket if tsrunc will not allocate tty (process.terminal is false)");
+  // main.ts started the init engine from its reading of config.json: one that does not fit
+  // (a config changed since, a bundle it did not find) is replaced
+  const pid1 = initCanBePid1(nss, spec.mounts ?? []);
+  if (engine.pidNs !== pid1) respawnInitEngine(sys, engine, pid1);
   t.mark("load and validate config");
 
   // 2. the state dir is the container's existence: mkdir is the atomic "id is free" test
@@ -160,6 +164,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
     keyringName: opts.noNewKeyring ? null : opts.id, waitForGo: cgroupsEarly, debug: debugEnabled(), id: opts.id,
+    pid1: engine.pidNs, hostPid: engine.pid,
   };
 
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
@@ -173,12 +178,19 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   const r = new SyncReader(parentSock);
   const debug = (m: string) => (m.startsWith("timing ") ? t.mark(m.slice(7, m.indexOf(" @")), Number(m.slice(m.indexOf(" @") + 2)) - performance.timeOrigin) : log.debug(m));
   let initPid = 0, stage1 = 0;
+  // stage 1 exits once it has cloned PID 1, unless it is PID 1 itself (plan.pid1)
   const reapStage1 = () => {
+    if (stage1 === initPid) return;
     reapQuietly(sys, stage1);
     if (stage1 === engine.pid) engine.reaped = true;
   };
   undo.push(() => { if (stage1) reapStage1(); });
-  undo.push(() => { if (initPid) { try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ } reapQuietly(sys, initPid); } });
+  undo.push(() => {
+    if (!initPid) return;
+    try { sys.kill(initPid, SIGNALS.SIGKILL); } catch { /* gone */ }
+    reapQuietly(sys, initPid);
+    if (initPid === engine.pid) engine.reaped = true;
+  });
   // the init may have failed and gone before it reads what we send: its error is then waiting in
   // the socket, and that, not the EPIPE of our write, is what the user needs to see
   const tell = (m: SyncMsg) => {

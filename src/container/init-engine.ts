@@ -10,7 +10,8 @@ import { runStage1, fail, type InitPlan } from "./init";
 import type { ExecPlan } from "./exec-stages";
 import { engineIsForkSafe } from "../linux/engine";
 import { forkSingleThreaded, keepJitOnFork, threadCount } from "../linux/process";
-import { isIdmapped, userNamespaceFd } from "../linux/idmapped";
+import { userNamespaceFd } from "../linux/idmapped";
+import { isIdmapped } from "../linux/mountopts";
 import { seccompLib } from "../sys/seccomp";
 
 export function initEngineMain(sys: Sys, fds: { sync: number; console: number }, atMain = 0): never {
@@ -28,7 +29,7 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
     if (m.type !== "plan") throw new Error("unreachable");
     // stage 1 clones PID 1 or the exec'd process; /proc/self still shows our own mappings here
     // (an exec's stage 1 joins the container's mount namespace, where it does not)
-    keepJitOnFork(sys);
+    if (m.kind === "exec" || !m.plan.pid1) keepJitOnFork(sys);
     if (m.kind === "create") {
       const plan = m.plan;
       if (plan.debug) {
@@ -43,7 +44,10 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
       const idmapFds = idmappedMountNamespaces(sys, plan);
       // dlopen before fork: the child must not take the dynamic loader's locks
       if (plan.spec.linux?.seccomp) seccompLib();
-      becomeStage1(sys, () => runStage1(sys, { ...plan, syncFd: fds.sync, consoleSock: fds.console, fifoFd, idmapFds }, r));
+      const stage1 = () => runStage1(sys, { ...plan, syncFd: fds.sync, consoleSock: fds.console, fifoFd, idmapFds }, r);
+      // PID 1 of the container's pid namespace already: no fork, whatever the thread count
+      if (plan.pid1) stage1();
+      becomeStage1(sys, stage1);
     }
     const plan: ExecPlan = m.exec;
     if (plan.opts.seccomp) seccompLib();

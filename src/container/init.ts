@@ -1,7 +1,7 @@
 // The init side of create: code that runs in forked children (stage diagram in linux/process.ts).
 // Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
 // failures to the parent as one "error" message, never on the container's stdio.
-import { PR, O, SIGNALS, type Sys } from "../sys";
+import { CLONE, PR, O, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
 import { step, errnoOf } from "../errors";
 import { send, type SyncReader } from "./sync";
@@ -44,6 +44,10 @@ export interface InitPlan {
   keyringName: string | null;
   /** stage 1 waits for "go" before it unshares: the parent puts it in the cgroups first (a new cgroup namespace) */
   waitForGo: boolean;
+  /** the init engine was started as PID 1 of the container's new pid namespace (engine.ts): no clone */
+  pid1: boolean;
+  /** the init engine's pid on the host */
+  hostPid: number;
   debug: boolean;
   id: string;
 }
@@ -68,7 +72,7 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
     // /proc/<pid>/exe and memory from the container's processes from the first instruction
     // (the flag is inherited by the clone; execve resets it for the container's program)
     sys.prctl(PR.SET_DUMPABLE, 0);
-    send(plan.syncFd, { type: "stage1", pid: sys.getpid() });
+    send(plan.syncFd, { type: "stage1", pid: plan.pid1 ? plan.hostPid : sys.getpid() });
     mark(plan, "stage 1 running");
     if (plan.waitForGo) {
       r.expect("go", "wait for the parent");
@@ -86,11 +90,15 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
       step("become root in the user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
     }
     mark(plan, "stage 1 joined and made the user namespace");
-    unshareOthers(sys, unshareFlags(nss));
+    unshareOthers(sys, unshareFlags(nss) & ~(plan.pid1 ? CLONE.NEWPID : 0));
     mark(plan, "stage 1 unshare");
     if (newNamespace(nss, "time") && plan.spec.linux?.timeOffsets) writeTimeOffsets(plan.spec.linux.timeOffsets);
     if (newNamespace(nss, "uts")) setHostname(sys, plan.spec.hostname, plan.spec.domainname);
     if (newNamespace(nss, "network")) loopbackUp(sys);
+    if (plan.pid1) {
+      send(plan.syncFd, { type: "pid", pid: plan.hostPid });
+      runStage2(sys, plan, r);
+    }
     // CLONE_PARENT: PID 1 becomes a child of the tsrunc process, which `run` can then wait for
     const pid = step("clone the container process", () => sys.cloneParent());
     if (pid === 0) runStage2(sys, plan, r);

@@ -2,7 +2,7 @@
 // with an error naming the field, never ignored: a container that silently lacks its seccomp
 // filter or memory limit is worse than one that does not start.
 import type { Spec } from "../spec/types";
-import { isIdmapped } from "../linux/idmapped";
+import { isIdmapped } from "../linux/mountopts";
 import { isBind } from "../linux/mountopts";
 import { resctrlMounted } from "../linux/intelrdt";
 import { LSM_FILE, lsmActive, type LsmName } from "../linux/lsm";

@@ -22,6 +22,8 @@
 // The parent (`create`, `run`, `exec`) keeps its JIT and never forks: posix_spawn starts the
 // init engine at once, while the parent loads and validates the config, and sends it the plan.
 import { AT_EMPTY_PATH, AT_FDCWD, F_SETFD, MOUNT_ATTR, O, PR } from "../sys";
+import { SysError } from "../errors";
+import { isIdmapped } from "./mountopts";
 import { realSys, type Sys } from "../sys";
 
 export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
@@ -56,13 +58,29 @@ export interface InitEngine {
   exe: string;
   /** set once waited for: its pid may belong to someone else after that */
   reaped?: boolean;
+  /** started as PID 1 of a new pid namespace: it becomes the container's PID 1 itself */
+  pidNs: boolean;
 }
+
+/**
+ * Whether the init engine can be the container's PID 1 itself, started in the new pid namespace
+ * (spawnInitEngine): no user namespace (the pid namespace would belong to the host's, and a new
+ * one must come first), no time namespace and no pid namespace joined by path (both apply to
+ * children only), no mount namespace joined by path (setns needs a single-threaded caller, which
+ * the engine then could not fork to be), no idmapped mount (its helper's pid, in the new
+ * namespace, would not name it in the host's /proc). Otherwise stage 1 clones PID 1 (init.ts).
+ */
+export function initCanBePid1(nss: readonly Namespace[], mounts: readonly Parameters<typeof isIdmapped>[0][]): boolean {
+  return nss.some((n) => n.type === "pid" && !n.path) && !nss.some((n) => n.type === "user" || n.type === "time" || (n.type === "mount" && n.path)) && !mounts.some(isIdmapped);
+}
+
+export interface Namespace { type: string; path?: string }
 
 /**
  * Starts `tsrunc init` in a fresh engine. It inherits our stdio and every fd without CLOEXEC
  * (--preserve-fds, LISTEN_FDS, conmon's pipes), like a forked child would.
  */
-export function spawnInitEngine(sys: Sys): InitEngine {
+export function spawnInitEngine(sys: Sys, pidNs = false): InitEngine {
   const [sock, childSock] = sys.socketpair();
   const [consoleSock, childConsole] = sys.socketpair();
   let exeFd = -1;
@@ -78,10 +96,21 @@ export function spawnInitEngine(sys: Sys): InitEngine {
     sys.fcntl(childConsole, F_SETFD, 0);
     // a subreaper keeps PID 1 our child when the init engine forks (linux/process.ts) and exits
     sys.prctl(PR.SET_CHILD_SUBREAPER, 1);
-    const env = Object.entries({ ...process.env, ...FORK_SAFE_ENGINE_ENV, ...SINGLE_THREAD_ENV, [INIT_ENV]: `${childSock},${childConsole}` }).map(([k, v]) => `${k}=${v}`);
+    const env = { ...FORK_SAFE_ENGINE_ENV, ...SINGLE_THREAD_ENV, [INIT_ENV]: `${childSock},${childConsole}` };
     const path = exeFd >= 0 ? `/proc/self/fd/${exeFd}` : "/proc/self/exe";
-    const pid = sys.posixSpawn(path, ["tsrunc", "init"], env);
-    return { pid, sock, consoleSock, exe };
+    // unshare(CLONE_NEWPID) changes where this thread's next child goes, nothing else, and a
+    // multi-threaded caller may make it: the init engine is then PID 1 of the container's pid
+    // namespace, with no clone and no stage 1 to exit after it (init.ts)
+    let pid: number;
+    try {
+      pid = sys.posixSpawn(path, ["tsrunc", "init"], env, { newPidNs: pidNs });
+    } catch (e) {
+      // no CAP_SYS_ADMIN (rootless): stage 1 clones PID 1 instead
+      if (!pidNs || !(e instanceof SysError) || e.syscall !== "unshare") throw e;
+      pidNs = false;
+      pid = sys.posixSpawn(path, ["tsrunc", "init"], env);
+    }
+    return { pid, sock, consoleSock, exe, pidNs };
   } catch (e) {
     sys.close(sock);
     sys.close(consoleSock);
@@ -99,8 +128,20 @@ let early: InitEngine | undefined;
  * main.ts starts the init engine before argv is parsed when the command word is create or run;
  * the command's handler then takes it. When parsing fails, our exit closes its socket and it exits.
  */
-export function startInitEngineEarly(): void {
-  try { early = spawnInitEngine(realSys()); } catch { /* the handler tries again and reports */ }
+export function startInitEngineEarly(config?: { namespaces: Namespace[]; mounts: Parameters<typeof isIdmapped>[0][] }): void {
+  try { early = spawnInitEngine(realSys(), !!config && initCanBePid1(config.namespaces, config.mounts)); } catch { /* the handler tries again and reports */ }
+}
+
+/**
+ * The config's namespaces decide how the init engine starts (initCanBePid1): create calls this
+ * when main.ts guessed differently (its guess reads config.json before argv is parsed).
+ */
+export function respawnInitEngine(sys: Sys, engine: InitEngine, pidNs: boolean): void {
+  try { sys.kill(engine.pid, 9); } catch { /* exited */ }
+  try { sys.waitpid(engine.pid, 0); } catch { /* reaped */ }
+  sys.close(engine.sock);
+  sys.close(engine.consoleSock);
+  Object.assign(engine, spawnInitEngine(sys, pidNs), { reaped: false });
 }
 
 /** the init engine for create and run: the one main.ts started, or a new one (sys/spawn.ts) */

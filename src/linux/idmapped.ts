@@ -12,10 +12,6 @@ import { formatIdMap } from "./idmap";
 
 const OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = O.CLOEXEC, AT_EMPTY_PATH = 0x1000;
 
-export function isIdmapped(m: Mount): boolean {
-  return !!(m.uidMappings?.length || m.gidMappings?.length || m.options?.some((o) => o === "idmap" || o === "ridmap"));
-}
-
 /** From the (privileged) runtime: an fd of a user namespace with exactly these maps. */
 export function userNamespaceFd(sys: Sys, uidMaps: IdMapping[], gidMaps: IdMapping[]): number {
   return step("make a user namespace for an idmapped mount", () => {

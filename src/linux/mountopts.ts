@@ -84,3 +84,8 @@ export function isBind(m: { type?: string; options?: string[] }): boolean {
 
 /** every option name parseMountOptions applies, for `tsrunc features` */
 export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(REC_ATTR), ...IDMAP].sort();
+
+/** an idmapped mount (linux/idmapped.ts): its own id maps, or the idmap/ridmap option */
+export function isIdmapped(m: { options?: string[]; uidMappings?: unknown[]; gidMappings?: unknown[] }): boolean {
+  return !!(m.uidMappings?.length || m.gidMappings?.length || m.options?.some((o) => o === "idmap" || o === "ridmap"));
+}

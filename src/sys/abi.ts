@@ -55,7 +55,11 @@ export const LIBC = {
   execve: ["i32", ["str", "strv", "strv"]],
   dlsym: ["ptr", ["u64", "str"]],
   sigaction: ["i32", ["i32", "buf", "buf"]],
-  posix_spawn: ["i32", ["buf", "str", "u64", "u64", "strv", "strv"]],
+  posix_spawn: ["i32", ["buf", "str", "u64", "u64", "strv", "u64"]],
+  setenv: ["i32", ["str", "str", "i32"]],
+  unsetenv: ["i32", ["str"]],
+  getenv: ["ptr", ["str"]],
+  memcpy: ["u64", ["buf", "u64", "u64"]],
   setgroups: ["i32", ["u64", "buf"]],
   setresuid: ["i32", ["u32", "u32", "u32"]],
   setresgid: ["i32", ["u32", "u32", "u32"]],
@@ -76,6 +80,12 @@ export interface Backend {
   name: string;
   /** the function, bound on its first call */
   fn(name: CName): (...args: CArg[]) => number | bigint;
+  /**
+   * One call with its arguments converted beforehand: running it allocates nothing and runs no
+   * JS but a fresh closure (which the engine does not compile), for a window where the engine
+   * must not start a thread (libc.ts: posixSpawn into a new pid namespace).
+   */
+  prepare(name: CName, args: CArg[]): () => number | bigint;
   /** errno of the last failed call on this thread */
   errno(): number;
   /** the address of a buffer's memory, for structs that point at other buffers */

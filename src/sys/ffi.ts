@@ -38,39 +38,41 @@ export function ffiBackend(all = false): Backend {
   const cstr = (s: string) => Buffer.from(s + "\0");
   const address = (b: Uint8Array) => (b.length ? ptr(b) : null);
   const bound = new Map<CName, (...args: CArg[]) => number | bigint>();
+  /** the call with its arguments converted now; the buffers made for them live as long as it */
+  const prepare = (name: CName, args: CArg[]) => {
+    const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
+    const raw = symbol(name);
+    const keep: Uint8Array[] = [];
+    const a = args.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      switch (types[i]) {
+        case "str": { const b = cstr(v as string); keep.push(b); return ptr(b); }
+        case "buf": return address(v as Uint8Array);
+        case "strv": {
+          const list = (v as string[]).map(cstr);
+          const arr = new BigUint64Array(list.length + 1);
+          list.forEach((b, j) => { arr[j] = BigInt(ptr(b)); });
+          keep.push(...list, new Uint8Array(arr.buffer));
+          return ptr(arr);
+        }
+        default: return v;
+      }
+    });
+    return (): number | bigint => {
+      const r = raw(...a);
+      void keep;
+      if (ret === "ptr") return r === null ? 0n : BigInt(r as number);
+      return ret === "void" ? 0 : (r as number | bigint);
+    };
+  };
   return {
     name: "bun:ffi",
     fn(name) {
       let f = bound.get(name);
-      if (f) return f;
-      const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
-      const raw = symbol(name);
-      f = (...args) => {
-        // the buffers made for strings stay referenced in `keep` until the call returns
-        const keep: Uint8Array[] = [];
-        const a = args.map((v, i) => {
-          if (v === null || v === undefined) return null;
-          switch (types[i]) {
-            case "str": { const b = cstr(v as string); keep.push(b); return ptr(b); }
-            case "buf": return address(v as Uint8Array);
-            case "strv": {
-              const list = (v as string[]).map(cstr);
-              const arr = new BigUint64Array(list.length + 1);
-              list.forEach((b, j) => { arr[j] = BigInt(ptr(b)); });
-              keep.push(...list, new Uint8Array(arr.buffer));
-              return ptr(arr);
-            }
-            default: return v;
-          }
-        });
-        const r = raw(...a);
-        void keep;
-        if (ret === "ptr") return r === null ? 0n : BigInt(r as number);
-        return ret === "void" ? 0 : (r as number | bigint);
-      };
-      bound.set(name, f);
+      if (!f) bound.set(name, (f = (...args) => prepare(name, args)()));
       return f;
     },
+    prepare,
     errno: () => read.i32(errnoAt, 0),
     address: (b) => BigInt(ptr(b)),
   };

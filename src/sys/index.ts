@@ -84,8 +84,12 @@ export interface Sys {
   ioctl(fd: number, request: number, arg: Buffer): void;
 
   execve(path: string, argv: string[], envp: string[]): never;
-  /** posix_spawn(3) with default file actions and attributes: the child inherits every fd not marked CLOEXEC */
-  posixSpawn(path: string, argv: string[], envp: string[]): number;
+  /**
+   * posix_spawn(3) with default file actions and attributes: the child inherits every fd not
+   * marked CLOEXEC, and our environment with `env` set in it. newPidNs: the child is PID 1 of a
+   * new pid namespace (unshare(CLONE_NEWPID) around the spawn; an unshare error is thrown)
+   */
+  posixSpawn(path: string, argv: string[], env: Record<string, string>, opts?: { newPidNs?: boolean }): number;
   /** these signals back to SIG_DFL: ignored dispositions survive execve(2) */
   resetSignals(signals: number[]): void;
   /** these signals end the process at once, with their number as the exit status (_exit as the handler) */

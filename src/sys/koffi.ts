@@ -28,6 +28,10 @@ export function koffiBackend(): Backend {
       bound.set(name, f!);
       return f!;
     },
+    prepare(name, args) {
+      const f = this.fn(name);
+      return () => f(...args);
+    },
     errno: () => koffi.errno() as number,
     address(b) {
       memset ??= libc.func("uint64 memset(void *, int, size_t)");

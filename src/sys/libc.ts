@@ -11,6 +11,7 @@ const SYS_open_tree = 428, SYS_move_mount = 429;
 const SYS_close_range = 436, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+const O_RDONLY_CLOEXEC = 0o2000000;
 
 export function createLibcSys(ffi: Backend): Sys {
   const c = new Proxy({} as Record<CName, (...a: CArg[]) => number | bigint>, { get: (_t, k) => ffi.fn(k as CName) });
@@ -192,11 +193,41 @@ export function createLibcSys(ffi: Backend): Sys {
       c.execve(path, argv, envp);
       throw new SysError("execve", errno(), q(path));
     },
-    posixSpawn(path, argv, envp) {
-      const pid = Buffer.alloc(4);
-      const r = Number(c.posix_spawn(pid, path, 0, 0, argv, envp));
-      if (r !== 0) throw new SysError("posix_spawn", r, q(path));
-      return pid.readInt32LE(0);
+    posixSpawn(path, argv, env, opts) {
+      // our own environ with `env` set in it for the call: building a copy through process.env
+      // costs ~0.4 ms, and this is on create's critical path (engine.ts)
+      const keys = Object.keys(env);
+      const saved = keys.map((k) => (c.getenv(k) ? process.env[k] : undefined));
+      let nsFd = -1;
+      try {
+        for (const k of keys) check(c.setenv(k, env[k], 1), "setenv", k);
+        const environ = Buffer.alloc(8);
+        c.memcpy(environ, c.dlsym(0, "environ"), 8);
+        const pid = Buffer.alloc(4);
+        const spawn = ffi.prepare("posix_spawn", [pid, path, 0, 0, argv, environ.readBigUInt64LE(0)]);
+        let r: number;
+        if (opts?.newPidNs) {
+          // where this thread's children go: restored right after the spawn
+          nsFd = check(c.open("/proc/thread-self/ns/pid_for_children", O_RDONLY_CLOEXEC, 0), "open", "/proc/thread-self/ns/pid_for_children");
+          const unshare = ffi.prepare("unshare", [CLONE.NEWPID]), back = ffi.prepare("setns", [nsFd, CLONE.NEWPID]);
+          // Until setns, clone(CLONE_THREAD) fails (EINVAL) for this thread: a thread the engine
+          // started now (a JIT worker, on its first compile) would abort it. So nothing runs here
+          // but three prepared native calls.
+          if (Number(unshare()) === -1) throw new SysError("unshare", errno(), "(CLONE_NEWPID)");
+          r = Number(spawn());
+          if (Number(back()) === -1) {
+            // every later child (hooks) would land in the container's pid namespace
+            throw new SysError("setns", errno(), "(back to our own pid namespace after spawning the init)");
+          }
+        } else {
+          r = Number(spawn());
+        }
+        if (r !== 0) throw new SysError("posix_spawn", r, q(path));
+        return pid.readInt32LE(0);
+      } finally {
+        if (nsFd >= 0) c.close(nsFd);
+        keys.forEach((k, i) => (saved[i] === undefined ? c.unsetenv(k) : c.setenv(k, saved[i]!, 1)));
+      }
     },
     exitOnSignals(signals) {
       // glibc's sigaction: it adds the SA_RESTORER trampoline x86_64 needs; the handler is libc's

@@ -5,9 +5,9 @@ import { tsrunc, ok, newId, bundle, rootfsCopy, ROOT, cleanup } from "./helpers"
 
 afterEach(cleanup);
 
-/** a hook that records its kind, the state it got on stdin and its mount namespace */
+/** a hook that records its kind, the state it got on stdin and its mount and pid namespaces */
 const hook = (log: string, kind: string, sh = "/bin/sh") => ({
-  path: sh, args: ["sh", "-c", `echo "${kind} $(cat) $(readlink /proc/self/ns/mnt)" >> ${log}`], env: ["PATH=/bin:/usr/bin"],
+  path: sh, args: ["sh", "-c", `echo "${kind} $(cat) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/pid)" >> ${log}`], env: ["PATH=/bin:/usr/bin"],
 });
 
 describe("hooks", () => {
@@ -34,14 +34,18 @@ describe("hooks", () => {
       ok(["delete", "--force", id]);
       const lines = fs.readFileSync(hostLog, "utf8").trim().split("\n").map((l) => {
         const [kind, ...rest] = l.split(" ");
+        const pidNs = rest.pop()!;
         const mnt = rest.pop()!;
-        return { kind, state: JSON.parse(rest.join(" ")), mnt };
+        return { kind, state: JSON.parse(rest.join(" ")), mnt, pidNs };
       });
       expect(lines.map((l) => l.kind)).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
       expect(lines.map((l) => l.state.status)).toEqual(["creating", "creating", "creating", "created", "running", "stopped"]);
       for (const l of lines.slice(0, 5)) expect(l.state).toMatchObject({ id, pid, bundle: b, ociVersion: "1.3.0" });
       const hostMnt = fs.readlinkSync("/proc/self/ns/mnt");
       expect(lines.map((l) => l.mnt === hostMnt)).toEqual([true, true, false, false, true, true]);
+      // the runtime's hooks run in its pid namespace, though the init was started in the container's
+      const hostPidNs = fs.readlinkSync("/proc/self/ns/pid");
+      expect(lines.map((l) => l.pidNs === hostPidNs)).toEqual([true, true, false, false, true, true]);
     } finally {
       fs.rmSync(logDir, { recursive: true, force: true });
     }

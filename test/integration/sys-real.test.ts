@@ -57,12 +57,19 @@ for (const [name, backend] of [["bun:ffi", ffiBackend], ["koffi", koffiBackend]]
       sys.close(root);
     });
 
-    test("posix_spawn with argv and envp, and waitpid", () => {
-      // posix_spawn'd behind Bun's back, so no one else reaps it
-      const pid = sys.posixSpawn("/bin/sh", ["sh", "-c", 'exit "$CODE"'], ["CODE=3"]);
-      const r = sys.waitpid(pid, 0);
-      expect(r.pid).toBe(pid);
-      expect((r.status >> 8) & 0xff).toBe(3);
+    test("posix_spawn: argv, our environment plus the given variables (not left set in ours), and waitpid", () => {
+      // posix_spawn'd behind Bun's back, so no one else reaps them
+      const run = (script: string, env: Record<string, string>) => {
+        const pid = sys.posixSpawn("/bin/sh", ["sh", "-c", script], env);
+        const r = sys.waitpid(pid, 0);
+        expect(r.pid).toBe(pid);
+        return (r.status >> 8) & 0xff;
+      };
+      expect(run('[ -n "$PATH" ] && exit "$TSRUNC_TEST_CODE"', { TSRUNC_TEST_CODE: "3" })).toBe(3);
+      expect(run('[ -z "${TSRUNC_TEST_CODE+set}" ] && exit 4', {})).toBe(4);
+      // a variable we already have gets the given value in the child, and ours back after
+      expect(run('[ "$PATH" = /x ] && exit 5', { PATH: "/x" })).toBe(5);
+      expect(run('[ "$PATH" != /x ] && exit 6', {})).toBe(6);
     });
 
     test("capget reads this process's capability sets", () => {

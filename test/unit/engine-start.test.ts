@@ -1,0 +1,34 @@
+// How create and run start the init engine (linux/engine.ts, cli/command.ts): pure decisions.
+import { describe, expect, test } from "bun:test";
+import { bundleOf, commandOf } from "../../src/cli/command";
+import { initCanBePid1 } from "../../src/linux/engine";
+
+describe("the bundle main.ts reads before argv is parsed", () => {
+  test("-b, --bundle, --bundle= and -b=, after global flags; the current directory otherwise", () => {
+    expect(bundleOf(["--root", "/r", "run", "-b", "/b", "id"])).toBe("/b");
+    expect(bundleOf(["create", "--bundle", "/b", "id"])).toBe("/b");
+    expect(bundleOf(["--log=/l", "create", "--bundle=/b", "id"])).toBe("/b");
+    expect(bundleOf(["run", "-b=/b", "id"])).toBe("/b");
+    expect(bundleOf(["run", "id"])).toBe(".");
+    expect(commandOf(["--root", "/r", "run", "-b", "/b", "id"])).toBe("run");
+  });
+
+  test("a -b of the global flags' values or after -- is not the bundle", () => {
+    expect(bundleOf(["--root", "-b", "run", "id"])).toBe(".");
+    expect(bundleOf(["run", "--", "-b", "/b"])).toBe(".");
+  });
+});
+
+describe("when the init engine can be the container's PID 1 itself", () => {
+  const base = [{ type: "pid" }, { type: "mount" }, { type: "network" }];
+  test("a new pid namespace, and nothing that needs stage 1 to clone it", () => {
+    expect(initCanBePid1(base, [])).toBe(true);
+    expect(initCanBePid1([{ type: "mount" }], [])).toBe(false); // the host's pid namespace
+    expect(initCanBePid1([{ type: "pid", path: "/proc/1/ns/pid" }, { type: "mount" }], [])).toBe(false);
+    expect(initCanBePid1([...base, { type: "user" }], [])).toBe(false);
+    expect(initCanBePid1([...base, { type: "time" }], [])).toBe(false);
+    expect(initCanBePid1([{ type: "pid" }, { type: "mount", path: "/x" }], [])).toBe(false);
+    expect(initCanBePid1(base, [{ options: ["rbind", "idmap"] }])).toBe(false);
+    expect(initCanBePid1(base, [{ options: ["rbind", "ro"] }])).toBe(true);
+  });
+});
