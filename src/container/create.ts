@@ -154,10 +154,10 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
   const cgroupsEarly = newNamespace(nss, "cgroup");
-  // PID 1 moves itself into the cgroups (it has no user namespace of its own, so the host's
-  // cgroup files are its to write), as soon as they exist, rather than waiting for its pid to
-  // reach us and the move to come back
-  const selfJoin = !sdUnit && !cgroupsEarly && !newNamespace(nss, "user");
+  // PID 1 moves itself into the cgroups (in no user namespace but the host's, new or joined, the
+  // host's cgroup files are its to write), as soon as they exist, rather than waiting for its
+  // pid to reach us and the move to come back
+  const selfJoin = !sdUnit && !cgroupsEarly && !nss.some((n) => n.type === "user");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
