@@ -16,7 +16,8 @@ export function ffiBackend(all = false): Backend {
     str: FFIType.ptr, buf: FFIType.ptr, strv: FFIType.ptr, ptr: FFIType.ptr, void: FFIType.void,
   };
   // each batch is compiled at once: what create and run call before they spawn the init engine
-  // (main.ts), then everything else at its first use (~0.3 ms each); or all of it in one
+  // (main.ts), then each other function alone at its first use (~0.05 ms; all of them at once
+  // cost ~0.4 ms, more than the few a verb like kill needs); or all of it in one batch
   const libs: Record<string, (...a: unknown[]) => unknown>[] = [];
   const batch = (names: string[]) => {
     const decl: Record<string, BunFFI.FFIFunction> = {};
@@ -31,7 +32,7 @@ export function ffiBackend(all = false): Backend {
   batch(["__errno_location", ...(all ? Object.keys(LIBC) : EARLY)]);
   const symbol = (name: CName) => {
     for (const lib of libs) if (lib[name]) return lib[name];
-    return batch(Object.keys(LIBC).filter((n) => !EARLY.includes(n as CName)))[name];
+    return batch([name])[name];
   };
   const errnoAt = libs[0].__errno_location() as BunFFI.Pointer;
 
