@@ -154,10 +154,12 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
   const cgroupsEarly = newNamespace(nss, "cgroup");
-  // PID 1 moves itself into the cgroups (in no user namespace but the host's, new or joined, the
-  // host's cgroup files are its to write), as soon as they exist, rather than waiting for its
-  // pid to reach us and the move to come back
-  const selfJoin = !sdUnit && !cgroupsEarly && !nss.some((n) => n.type === "user");
+  // Two messages tell PID 1 about its cgroups: "cgroups" (they exist: their directories for a
+  // cgroup mount) and "joined" (it is in them: it may pivot_root). PID 1 mounts and makes its
+  // devices meanwhile. Without "go" or "mapped" to wait for, stage 1 reads nothing after the plan,
+  // so "cgroups" goes as soon as the cgroups exist, and "joined" as soon as PID 1's pid is known
+  // too: at once when the init engine is PID 1 itself (engine.pidNs), else when stage 1 says.
+  const early = !sdUnit && !cgroupsEarly && !newNamespace(nss, "user");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
   const plan: InitPlan = {
     spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
@@ -228,8 +230,22 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       // limits go in before any process joins: a small memory limit must hold from the first page
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
       primeCgroupMovesAgain(cg.hierarchies, cg.own);
-      if (selfJoin) tell({ type: "cgroups", mountDirs: cgroupMountDirs(cgDirs), procs: cgDirs.map((d) => path.join(d.dir, "cgroup.procs")) });
       t.mark("cgroups");
+      if (early) {
+        tell({ type: "cgroups", mountDirs: cgroupMountDirs(cgDirs) });
+        if (engine.pidNs) {
+          // a failure before its pid is reported must still kill it before the cgroups go
+          undo.push(() => {
+            if (initPid || engine.reaped) return;
+            try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* gone */ }
+            reapQuietly(sys, engine.pid);
+            engine.reaped = true;
+          });
+          enterCgroups(cgDirs, engine.pid);
+          tell({ type: "joined" });
+          t.mark("join cgroups");
+        }
+      }
     }
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
     primeCgroupMovesAgain(cg.hierarchies, cg.own);
@@ -267,12 +283,17 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
         initPid = m.pid;
         t.mark("init: namespaces and clone");
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
-        if (!selfJoin) {
+        if (!early) {
           if (!cgroupsEarly) {
             if (sdUnit) joinSystemd(initPid);
             else enterCgroups(cgDirs, initPid);
           }
           tell({ type: "cgroups", mountDirs: cgroupMountDirs(finalDirs) });
+          tell({ type: "joined" });
+          t.mark("join cgroups");
+        } else if (!engine.pidNs) {
+          enterCgroups(cgDirs, initPid);
+          tell({ type: "joined" });
           t.mark("join cgroups");
         }
         // its network namespace exists now (stage 1 made it before the clone)

@@ -15,7 +15,6 @@ import { createDevices, createDevSymlinks, devicesToCreate } from "../linux/devi
 import { applySysctl } from "../linux/sysctl";
 import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel } from "../linux/lsm";
 import { writeProc } from "../linux/procfs";
-import { writeFile } from "../linux/file";
 import { newSessionKeyring } from "../linux/keyring";
 import { threadCount, resetSignalDispositions } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
@@ -122,29 +121,30 @@ function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
     // the parent's death must not leave a half-made container behind before exec
     sys.prctl(PR.SET_PDEATHSIG, 9);
 
-    // 1. rootfs and mounts (runc's prepareRootfs order). The parent puts us in the cgroups while
-    // we mount (a cgroup move can wait out an RCU grace period); its "cgroups" message says we
-    // are in: a "cgroup" mount needs the directories, and the container's own code, from pivot_root
-    // on, must be charged to the container (the mounts are runtime work)
+    // 1. rootfs and mounts (runc's prepareRootfs order). The parent makes the cgroups and moves
+    // us in while we mount (a cgroup move can wait out an RCU grace period): its "cgroups" message
+    // says they exist (a "cgroup" mount needs the directories), its "joined" that we are in them,
+    // which we must be before pivot_root: from there on the container's own code runs, and it is
+    // charged to the container (the mounts are runtime work)
     let mountDirs: { name: string; dir: string }[] | undefined;
-    const inCgroups = () => {
+    const cgroupsMade = () => {
       if (!mountDirs) {
-        const m = r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[]; procs?: string[] };
-        for (const procs of m.procs ?? []) step(`join cgroup ${JSON.stringify(procs.slice(0, -"/cgroup.procs".length))}`, () => writeFile(procs, "0", sys));
-        mountDirs = m.mountDirs;
-        mark(plan, "stage 2 in the cgroups");
+        mountDirs = (r.expect("cgroups", "wait for the cgroups") as { mountDirs: { name: string; dir: string }[] }).mountDirs;
+        mark(plan, "stage 2 cgroups made");
       }
       return mountDirs;
     };
     prepareRoot(sys, plan.rootfs, spec.linux?.rootfsPropagation);
     const rootFd = openRoot(sys, plan.rootfs);
-    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: inCgroups, inUserNs, idmapFds: plan.idmapFds, mountLabel: spec.linux?.mountLabel }, spec.mounts ?? []);
+    applyMounts({ sys, rootfs: plan.rootfs, rootFd, bundle: plan.bundle, cgroupDirs: cgroupsMade, inUserNs, idmapFds: plan.idmapFds, mountLabel: spec.linux?.mountLabel }, spec.mounts ?? []);
     if (plan.setupDev) {
       createDevices(sys, rootFd, devicesToCreate(spec.linux?.devices), inUserNs);
       createDevSymlinks(sys, rootFd);
     }
     sys.close(rootFd);
-    inCgroups();
+    cgroupsMade();
+    r.expect("joined", "wait to be moved into the cgroups");
+    mark(plan, "stage 2 in the cgroups");
     if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
     mark(plan, "stage 2 mounts and devices");

@@ -9,7 +9,8 @@ export type SyncMsg =
   | { type: "plan"; kind: "exec"; exec: import("./exec-stages").ExecPlan }
   | { type: "stage1"; pid: number }
   | { type: "go" }
-  | { type: "cgroups"; mountDirs: { name: string; dir: string }[]; procs?: string[] }
+  | { type: "cgroups"; mountDirs: { name: string; dir: string }[] }
+  | { type: "joined" }
   | { type: "userns" }
   | { type: "mapped" }
   | { type: "pid"; pid: number }
