@@ -226,26 +226,27 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       // undone after the processes are killed: a cgroup with tasks cannot be removed
       undo.splice(1, 0, () => { const errs = removeCgroups(created); if (errs.length) throw new Error(errs.join("; ")); });
       saved.cgroupCreated = created;
-      writeSaved(dir, saved);
+      // PID 1 may mount them now; it is moved in only once the limits are in
+      if (early) tell({ type: "cgroups", mountDirs: cgroupMountDirs(cgDirs) });
       // limits go in before any process joins: a small memory limit must hold from the first page
       step("apply cgroup resources", () => driverFor(cgDirs, { bpf: sys }).apply(spec.linux?.resources ?? {}));
-      primeCgroupMovesAgain(cg.hierarchies, cg.own);
       t.mark("cgroups");
-      if (early) {
-        tell({ type: "cgroups", mountDirs: cgroupMountDirs(cgDirs) });
-        if (engine.pidNs) {
-          // a failure before its pid is reported must still kill it before the cgroups go
-          undo.push(() => {
-            if (initPid || engine.reaped) return;
-            try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* gone */ }
-            reapQuietly(sys, engine.pid);
-            engine.reaped = true;
-          });
-          enterCgroups(cgDirs, engine.pid);
-          tell({ type: "joined" });
-          t.mark("join cgroups");
-        }
+      if (early && engine.pidNs) {
+        // a failure before its pid is reported must still kill it before the cgroups go
+        undo.push(() => {
+          if (initPid || engine.reaped) return;
+          try { sys.kill(engine.pid, SIGNALS.SIGKILL); } catch { /* gone */ }
+          reapQuietly(sys, engine.pid);
+          engine.reaped = true;
+        });
+        enterCgroups(cgDirs, engine.pid);
+        tell({ type: "joined" });
+        t.mark("join cgroups");
+      } else {
+        primeCgroupMovesAgain(cg.hierarchies, cg.own);
       }
+      // delete --force of a create killed from here on finds the cgroups to remove
+      writeSaved(dir, saved);
     }
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
     primeCgroupMovesAgain(cg.hierarchies, cg.own);
