@@ -17,7 +17,7 @@ if (init) {
   // priming starts still ends before the cgroups are made (create.ts)
   const command = commandOf(process.argv.slice(2));
   if (command === "run" || command === "create" || command === "exec") {
-    primeCgroupMovesNow(realSys());
+    primeCgroupMovesNow(realSys);
     startInitEngineEarly(command === "exec" ? undefined : peekConfig(bundleOf(process.argv.slice(2))));
   }
   // Exit as soon as the work is done. The engine's orderly teardown costs ~12 ms here (measured:

@@ -22,10 +22,18 @@ let primer: Pick<Sys, "writeInBackground"> | undefined;
  * the first v1 controller's usual mount point; a host that mounts them elsewhere only loses the
  * head start (create primes again with the real paths).
  */
-export function primeCgroupMovesNow(sys: Pick<Sys, "open" | "read" | "close" | "writeInBackground">): void {
-  primer = sys;
+export function primeCgroupMovesNow(
+  sys: () => Pick<Sys, "open" | "read" | "close" | "writeInBackground">,
+  early = () => (require("../../sys/primer") as typeof import("../../sys/primer")).primeFromProcSelfCgroup(primeCandidates, String(process.pid)),
+): void {
   try {
-    const candidates = primeCandidates(readSmall(sys, "/proc/self/cgroup"));
+    procsFile = early();
+    return;
+  } catch { /* no bun:ffi (the JIT is off): through Sys */ }
+  const s = sys();
+  primer = s;
+  try {
+    const candidates = primeCandidates(readSmall(s, "/proc/self/cgroup"));
     for (const procs of candidates) {
       try {
         write((procsFile = procs));
