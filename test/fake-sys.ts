@@ -215,6 +215,7 @@ export class FakeSys implements Sys {
   writeInBackground(p: string, data: string): void {
     this.record("writeInBackground", [p, data]);
   }
+  closeInBackground(fd: number): void { this.close(fd); }
   closeRange(first: number, last: number, flags: number): void {
     this.record("closeRange", [first, last, flags]);
   }

@@ -118,7 +118,8 @@ export function spawnInitEngine(sys: Sys, pidNs = false): InitEngine {
   } finally {
     sys.close(childSock);
     sys.close(childConsole);
-    if (exeFd >= 0) sys.close(exeFd);
+    // the last reference to the detached bind: dissolving it can wait for a grace period
+    if (exeFd >= 0) sys.closeInBackground(exeFd);
   }
 }
 

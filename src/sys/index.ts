@@ -48,6 +48,8 @@ export interface Sys {
    * ignored. For writes that block in the kernel (a cgroup move waits for an RCU grace period).
    */
   writeInBackground(path: string, data: string): void;
+  /** close(2) on a thread of its own: the last close of a detached mount (open_tree) waits for an RCU grace period */
+  closeInBackground(fd: number): void;
   mkdirat(dirfd: number, path: string, mode: number): void;
   mknodat(dirfd: number, path: string, mode: number, dev: number): void;
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;

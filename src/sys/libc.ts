@@ -99,6 +99,13 @@ export function createLibcSys(ffi: Backend): Sys {
       if (r !== 0) throw new SysError("pthread_create", r);
       c.pthread_detach(tid.readBigUInt64LE(0));
     },
+    closeInBackground(fd) {
+      // close(2) takes one int, in the register a thread start routine gets its argument in
+      const tid = Buffer.alloc(8);
+      const r = Number(c.pthread_create(tid, 0, c.dlsym(0, "close"), fd));
+      if (r !== 0) { c.close(fd); return; }
+      c.pthread_detach(tid.readBigUInt64LE(0));
+    },
     mkdirat: (dirfd, p, mode) => void check(c.mkdirat(dirfd, p, mode), "mkdirat", q(p)),
     mknodat: (dirfd, p, mode, dev) => void check(c.mknodat(dirfd, p, mode, dev), "mknod", q(p)),
     fchownat: (dirfd, p, uid, gid, flags) => void check(c.fchownat(dirfd, p, uid, gid, flags), "chown", q(p)),

@@ -72,6 +72,16 @@ for (const [name, backend] of [["bun:ffi", ffiBackend], ["koffi", koffiBackend]]
       expect(run('[ "$PATH" != /x ] && exit 6', {})).toBe(6);
     });
 
+    test("closeInBackground closes the fd (on a thread of its own)", () => {
+      const fd = sys.open("/dev/null", 0o2000000, 0);
+      sys.closeInBackground(fd);
+      let open = true;
+      for (let i = 0; i < 1000 && open; i++) {
+        try { sys.fcntl(fd, 1 /* F_GETFD */, 0); Bun.sleepSync(1); } catch (e) { expect(String(e)).toContain("EBADF"); open = false; }
+      }
+      expect(open).toBe(false);
+    });
+
     test("capget reads this process's capability sets", () => {
       const status = fs.readFileSync("/proc/self/status", "latin1");
       const eff = BigInt("0x" + /^CapEff:\s*([0-9a-f]+)/m.exec(status)![1]);
