@@ -46,6 +46,11 @@ export interface CreateOptions {
   engine?: InitEngine;
   /** --systemd-cgroup: systemd makes the cgroups, as a transient scope (slice:prefix:name) */
   systemdCgroup?: boolean;
+  /**
+   * `run`: open exec.fifo for reading before the init gets there, so it goes on to its execve
+   * as soon as it is ready instead of waiting for start (startOpened reads its reply)
+   */
+  startRightAway?: boolean;
 }
 
 interface HostCgroups { hierarchies: Hierarchy[]; own: Map<string, string> }
@@ -57,6 +62,8 @@ export interface Created {
   lockFd: number;
   /** the pty master when process.terminal and no console socket took it */
   consoleMaster?: number;
+  /** startRightAway: exec.fifo, open for reading */
+  fifoFd?: number;
 }
 
 export function createContainer(sys: Sys, opts: CreateOptions): Created {
@@ -115,8 +122,8 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   const lockFd = lockDir(sys, dir);
   const undo: (() => void)[] = [() => fs.rmSync(dir, { recursive: true, force: true })];
   try {
-    const { saved, consoleMaster } = setUp(sys, opts, engine, cg, spec, bundle, rootfs, dir, undo, t);
-    return { saved, dir, lockFd, consoleMaster };
+    const { saved, consoleMaster, fifoFd } = setUp(sys, opts, engine, cg, spec, bundle, rootfs, dir, undo, t);
+    return { saved, dir, lockFd, consoleMaster, fifoFd };
   } catch (e) {
     const cleanupErrors: string[] = [];
     for (const u of undo.reverse()) {
@@ -127,7 +134,7 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   }
 }
 
-function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number } {
+function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroups, spec: Spec, bundle: string, rootfs: string, dir: string, undo: (() => void)[], t: Timeline): { saved: SavedState; consoleMaster?: number; fifoFd?: number } {
   const nss = spec.linux?.namespaces ?? [];
   // systemd's unit lands below systemd's own cgroup (runc's getSubsystemPath); it is made once
   // the first process exists, and the "creating" state records the predicted paths before that
@@ -152,6 +159,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // the init opens it after switching to the container's user: owned by the container's root
   fs.chmodSync(fifo, 0o622);
   fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
+  const fifoFd = opts.startRightAway ? sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0) : undefined;
+  if (fifoFd !== undefined) undo.push(() => sys.close(fifoFd));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
   const cgroupsEarly = newNamespace(nss, "cgroup");
   // Two messages tell PID 1 about its cgroups: "cgroups" (they exist: their directories for a
@@ -351,7 +360,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   if (initHookSync(spec)) writeFinalState(dir, saved, initPid);
   if (opts.pidFile) writePidFile(opts.pidFile, initPid);
   t.mark("state written");
-  return { saved, consoleMaster };
+  return { saved, consoleMaster, fifoFd };
 }
 
 function writeFinalState(dir: string, saved: SavedState, initPid: number): void {

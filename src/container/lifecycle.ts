@@ -35,13 +35,21 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
   return withContainer(sys, root, id, ({ saved, dir }) => startLocked(sys, saved, dir));
 }
 
-/** start, for a caller that holds the container's lock and its state (run, right after create) */
+/** start, for a caller that holds the container's lock and its state */
 export function startLocked(sys: Sys, saved: SavedState, dir: string): SavedState {
   const status = statusOf(saved, dir);
   if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
   if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
+  const fd = step("open exec.fifo", () => sys.open(fifoPath(dir), O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
+  return startOpened(sys, saved, dir, fd);
+}
+
+/**
+ * The rest of start, with exec.fifo open for reading (closed here): `run` opens it before the
+ * init gets there (create.ts, startRightAway), so the init does not wait for this call.
+ */
+export function startOpened(sys: Sys, saved: SavedState, dir: string, fd: number): SavedState {
   const fifo = fifoPath(dir);
-  const fd = step("open exec.fifo", () => sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
   let reply: string;
   try {
     reply = readInitReply(sys, fd, saved);

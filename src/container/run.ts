@@ -2,7 +2,7 @@
 // The container's PID 1 is our child (stage 2 was cloned with CLONE_PARENT), so waitpid sees it.
 import { WNOHANG, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
-import { startLocked, deleteContainer } from "./lifecycle";
+import { startOpened, deleteContainer } from "./lifecycle";
 import { exitCodeOf, describeStatus } from "../linux/process";
 import { timeline } from "../log";
 import { proxyTerminal } from "./console-proxy";
@@ -10,10 +10,11 @@ import { proxyTerminal } from "./console-proxy";
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
-  const { saved, dir, lockFd, consoleMaster } = createContainer(sys, { ...opts, proxyTerminal: !opts.detach && !opts.consoleSocket });
+  const { saved, dir, lockFd, consoleMaster, fifoFd } = createContainer(sys, { ...opts, proxyTerminal: !opts.detach && !opts.consoleSocket, startRightAway: true });
   try {
-    // still holding create's lock and state: no second lock and read of state.json
-    try { startLocked(sys, saved, dir); } finally { sys.close(lockFd); }
+    // still holding create's lock and state: no second lock and read of state.json; exec.fifo
+    // has been open since before the init reached it
+    try { startOpened(sys, saved, dir, fifoFd!); } finally { sys.close(lockFd); }
   } catch (e) {
     // PID 1 is our child: say how it ended, which `start` alone cannot know
     try {
