@@ -7,17 +7,24 @@ import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
 
 const EARLY: CName[] = ["open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl", "posix_spawn"];
 
-/** all: one batch of every function (the init engine uses most of them) */
-export function ffiBackend(all = false): Backend {
+// what the init engine calls for a usual container (a create of runc's default config)
+const INIT: CName[] = [
+  "_exit", "chdir", "close", "execve", "fchdir", "fchownat", "fcntl", "ioctl", "mkdirat", "mknodat", "mount", "open", "prctl", "prlimit",
+  "read", "write", "setgroups", "sethostname", "setresgid", "setresuid", "sigaction", "socket", "symlinkat", "syscall", "umask", "umount2",
+  "unshare", "setns", "dlsym", "getpid", "waitpid", "fork",
+];
+
+/** init: the first batch is the init engine's functions, not create's and the small verbs' */
+export function ffiBackend(init = false): Backend {
   // loaded here, not at the top: --version and state make no libc calls
   const { dlopen, FFIType, ptr, read } = require("bun:ffi") as typeof BunFFI;
   const T: Record<CType, BunFFI.FFITypeOrString> = {
     i32: FFIType.i32, u32: FFIType.u32, i64: FFIType.i64, u64: FFIType.u64,
     str: FFIType.ptr, buf: FFIType.ptr, strv: FFIType.ptr, ptr: FFIType.ptr, void: FFIType.void,
   };
-  // each batch is compiled at once: what create and run call before they spawn the init engine
-  // (main.ts), then each other function alone at its first use (~0.05 ms; all of them at once
-  // cost ~0.4 ms, more than the few a verb like kill needs); or all of it in one batch
+  // each batch is compiled at once (TinyCC): what create and run call before they spawn the init
+  // engine (main.ts), or what the init engine calls, then each other function alone at its first
+  // use (~0.05 ms; all of them at once cost kill ~0.4 ms more than the few it needs)
   const libs: Record<string, (...a: unknown[]) => unknown>[] = [];
   const batch = (names: string[]) => {
     const decl: Record<string, BunFFI.FFIFunction> = {};
@@ -29,7 +36,7 @@ export function ffiBackend(all = false): Backend {
     libs.push(lib);
     return lib;
   };
-  batch(["__errno_location", ...(all ? Object.keys(LIBC) : EARLY)]);
+  batch(["__errno_location", ...(init ? INIT : EARLY)]);
   const symbol = (name: CName) => {
     for (const lib of libs) if (lib[name]) return lib[name];
     return batch([name])[name];

@@ -138,14 +138,14 @@ export function lazySys(): Sys {
 
 /**
  * The Sys of the real kernel: through Bun's FFI (sys/ffi.ts), or koffi where the JIT is off.
- * all: bind every function at once (the init engine), not those of a verb's first steps first.
+ * init: bind the init engine's functions first (sys/ffi.ts), not those of the verbs' first steps.
  */
-export function realSys(all = false): Sys {
+export function realSys(init = false): Sys {
   if (!real) {
     const { createLibcSys } = require("./libc") as typeof import("./libc");
     let backend;
     try {
-      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(all);
+      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(init);
     } catch {
       // "bun:ffi requires the JIT": an engine started with BUN_JSC_useJIT=0
       backend = (require("./koffi") as typeof import("./koffi")).koffiBackend();
