@@ -17,6 +17,7 @@ import { startInitEngine, initCanBePid1, respawnInitEngine, type InitEngine } fr
 import { reapQuietly } from "../linux/process";
 import { writeIdMaps, hostIdOf } from "../linux/idmap";
 import { newNamespace, hasNamespace } from "../linux/namespaces";
+import { makeNetworkNamespace } from "../linux/network";
 import { isBind } from "../linux/mountopts";
 import { SyncReader, send, InitError, type SyncMsg } from "./sync";
 import type { InitPlan } from "./init";
@@ -170,8 +171,15 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // too: at once when the init engine is PID 1 itself (engine.pidNs), else when stage 1 says.
   const early = !sdUnit && !cgroupsEarly && !newNamespace(nss, "user");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
+  // the init engine, PID 1 already, joins a network namespace made here, while it starts
+  let netnsFd = -1;
+  if (engine.pidNs && newNamespace(nss, "network")) {
+    netnsFd = makeNetworkNamespace(sys);
+    undo.push(() => { if (netnsFd >= 0) sys.close(netnsFd); });
+  }
+  const initSpec = netnsFd < 0 ? spec : { ...spec, linux: { ...spec.linux, namespaces: nss.map((n) => (n.type === "network" ? { type: n.type, path: `/proc/${process.pid}/fd/${netnsFd}` } : n)) } };
   const plan: InitPlan = {
-    spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
+    spec: initSpec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
     keyringName: opts.noNewKeyring ? null : opts.id, waitForGo: cgroupsEarly, debug: debugEnabled(), id: opts.id,
@@ -292,6 +300,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       else if (m.type === "pid") {
         initPid = m.pid;
         t.mark("init: namespaces and clone");
+        // it is in its network namespace now
+        if (netnsFd >= 0) { sys.close(netnsFd); netnsFd = -1; }
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
         if (!early) {
           if (!cgroupsEarly) {
