@@ -2,7 +2,7 @@
 // for x86_64, so both FFIs only pass integers, strings and buffers.
 import { SysError } from "../errors";
 import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
-import type { Backend, CArg, CName } from "./abi";
+import { LIBC, type Backend, type CArg, type CName } from "./abi";
 
 const SYS_fstat = 5, SYS_newfstatat = 262, SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
@@ -14,7 +14,19 @@ const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 const O_RDONLY_CLOEXEC = 0o2000000;
 
 export function createLibcSys(ffi: Backend): Sys {
-  const c = new Proxy({} as Record<CName, (...a: CArg[]) => number | bigint>, { get: (_t, k) => ffi.fn(k as CName) });
+  // each function bound at its first use, then a plain property (the init engine runs this in the
+  // interpreter, where a Proxy's trap on every call costs)
+  const c = {} as Record<CName, (...a: CArg[]) => number | bigint>;
+  for (const name of Object.keys(LIBC) as CName[]) {
+    Object.defineProperty(c, name, {
+      configurable: true,
+      get: () => {
+        const f = ffi.fn(name);
+        Object.defineProperty(c, name, { value: f });
+        return f;
+      },
+    });
+  }
   const errno = (): number => ffi.errno();
   /** libc convention: -1 and errno set means failure */
   function check(r: number | bigint, syscall: string, detail = ""): number {
@@ -24,14 +36,14 @@ export function createLibcSys(ffi: Backend): Sys {
   const q = (s: string) => JSON.stringify(s);
   const cstr = (s: string) => Buffer.from(s + "\0");
   const addr = (b: Uint8Array | null) => (b ? ffi.address(b) : 0n);
+  type SysArg = number | bigint | string | Uint8Array | null | undefined;
+  const asBuf = (a: SysArg) => (typeof a === "string" ? cstr(a) : a);
+  const word = (a: SysArg | Buffer) => (a === undefined || a === null ? 0 : typeof a === "object" ? addr(a) : typeof a === "number" && a >= 0 ? a : BigInt.asUintN(64, BigInt(a as number | bigint)));
   /** syscall(2) with buffers passed by address; strings become NUL-terminated buffers */
-  const sys6 = (nr: number, ...args: (number | bigint | string | Uint8Array | null)[]) => {
-    const bufs = args.map((a) => (typeof a === "string" ? cstr(a) : a));
-    const r = c.syscall(nr, ...[0, 1, 2, 3, 4].map((i) => {
-      const a = bufs[i];
-      return a === undefined || a === null ? 0n : typeof a === "object" ? addr(a) : BigInt.asUintN(64, BigInt(a));
-    }));
-    void bufs; // referenced until the call returned
+  const sys6 = (nr: number, a0?: SysArg, a1?: SysArg, a2?: SysArg, a3?: SysArg, a4?: SysArg) => {
+    const b0 = asBuf(a0), b1 = asBuf(a1), b2 = asBuf(a2), b3 = asBuf(a3), b4 = asBuf(a4);
+    const r = c.syscall(nr, word(b0), word(b1), word(b2), word(b3), word(b4));
+    void [b0, b1, b2, b3, b4]; // referenced until the call returned
     return r;
   };
   const u64 = (...v: (number | bigint)[]) => {
