@@ -1,6 +1,7 @@
 // Logging the way clients read it: with --log FILE --log-format json one JSON object per line
 // ({"level","msg","time"}); podman, containerd and docker show the last "msg" to their users.
-import * as fs from "node:fs";
+import { fs } from "./linux/lazy-fs";
+import { O, realSys, sysLoaded } from "./sys";
 
 type Level = "debug" | "info" | "warning" | "error";
 
@@ -10,7 +11,13 @@ export function configureLog(opts: { file?: string; format?: string; debug?: boo
   cfg.file = opts.file ?? "";
   cfg.json = opts.format === "json";
   cfg.debug = !!opts.debug;
-  if (cfg.file) cfg.fd = fs.openSync(cfg.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | 0o2000000, 0o644);
+  // create and run have Sys loaded by now (main.ts) and load node:fs only after the plan; the
+  // other verbs read their state with node:fs anyway
+  if (cfg.file) {
+    cfg.fd = sysLoaded()
+      ? realSys().open(cfg.file, O.WRONLY | O.APPEND | O.CREAT | O.CLOEXEC, 0o644)
+      : fs.openSync(cfg.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | 0o2000000, 0o644);
+  }
 }
 
 export function debugEnabled(): boolean {

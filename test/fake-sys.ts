@@ -187,6 +187,13 @@ export class FakeSys implements Sys {
     this.openPaths.set(fd, p);
     return fd;
   }
+  rename(from: string, to: string): void { this.record("rename", [from, to]); }
+  lstat(p: string): { mode: number; rdev: number } {
+    this.record("lstat", [p]);
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st) throw new SysError("lstat", ENOENT, JSON.stringify(p));
+    return { mode: st.mode, rdev: st.rdev };
+  }
   /** the host's own stat(2) of the path (open() in this fake also opens host paths) */
   stat(p: string): { mode: number; rdev: number } {
     this.record("stat", [p]);

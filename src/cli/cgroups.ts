@@ -1,5 +1,5 @@
 // pause, resume, update and events: runc's verbs on the container's cgroups.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import type { Flags, CommandModule } from "./argv";
 import type { GlobalArgs } from "./globals";
 import type { Resources } from "../spec/types";

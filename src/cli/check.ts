@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import * as path from "node:path";
 import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";

@@ -1,5 +1,5 @@
 // Global flags shared by every subcommand (runc's names and defaults).
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import { UsageError } from "../errors";
 import { DEFAULT_ROOT } from "../state/state";
 import type { Flags } from "./argv";

@@ -1,6 +1,6 @@
 // `tsrunc check`: will tsrunc (and a given config) work on this host? One line per fact,
 // OK / MISSING / WARN, with what it affects, so a failure is understood before a create fails.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import { hostHierarchies } from "../linux/cgroups";
 import { defaultBusAddress, systemdRunning } from "../linux/cgroups/systemd";
 import { CAP_NAMES } from "../linux/capabilities";

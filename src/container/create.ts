@@ -1,11 +1,11 @@
 // The create path (DESIGN.md §1), parent side, top to bottom. The init side's steps run in a
 // second engine (linux/engine.ts, init-engine.ts, init.ts); the numbered "sync" comments mark
 // where the two meet over the socketpair.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import * as path from "node:path";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
-import { ConfigError, UsageError, StepError, step } from "../errors";
+import { ConfigError, UsageError, StepError, step, errnoOf } from "../errors";
 import { loadSpec } from "../spec/load";
 import { validateId } from "../spec/validate";
 import { log, timeline, debugEnabled, type Timeline } from "../log";
@@ -97,7 +97,7 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   for (const w of warnings) log.warn(w);
   const problems = unsupportedFields(spec);
   if (problems.length) throw new ConfigError(problems);
-  const rootfs = checkRootfs(bundle, spec);
+  const rootfs = checkRootfs(sys, bundle, spec);
   const nss = spec.linux?.namespaces ?? [];
   // a joined mount namespace (by path) gets the rootfs set up in it, as runc and crun do
   if (!hasNamespace(nss, "mount")) throw new ConfigError(["/linux/namespaces: tsrunc needs a mount namespace (new or joined) to set up the rootfs"]);
@@ -112,12 +112,18 @@ function createWith(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostC
   t.mark("load and validate config");
 
   // 2. the state dir is the container's existence: mkdir is the atomic "id is free" test
-  fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  // through Sys: node:fs loads only after the plan is sent (linux/lazy-fs.ts)
+  try {
+    sys.mkdirat(-100, opts.root, 0o700);
+  } catch (e) {
+    if (errnoOf(e) === 2 /* ENOENT: a parent is missing too */) fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+    else if (errnoOf(e) !== 17 /* EEXIST */) throw e;
+  }
   const dir = stateDir(opts.root, opts.id);
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    sys.mkdirat(-100, dir, 0o711);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`container with id exists: ${opts.id}`);
+    if (errnoOf(e) === 17) throw new UsageError(`container with id exists: ${opts.id}`);
     throw e;
   }
   const lockFd = lockDir(sys, dir);
@@ -156,10 +162,11 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
 
   // exec.fifo: the init blocks opening it for writing until `start` opens it for reading
   const fifo = fifoPath(dir);
-  sys.mknodat(-100, fifo, S_IF.FIFO | 0o622, 0);
-  // the init opens it after switching to the container's user: owned by the container's root
-  fs.chmodSync(fifo, 0o622);
-  fs.chownSync(fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0));
+  // the init opens it after switching to the container's user: owned by the container's root,
+  // mode 0622 whatever our umask
+  const umask = sys.umask(0);
+  try { sys.mknodat(-100, fifo, S_IF.FIFO | 0o622, 0); } finally { sys.umask(umask); }
+  sys.fchownat(-100, fifo, hostIdOf(spec.linux?.uidMappings, 0), hostIdOf(spec.linux?.gidMappings, 0), 0);
   const fifoFd = opts.startRightAway ? sys.open(fifo, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0) : undefined;
   if (fifoFd !== undefined) undo.push(() => sys.close(fifoFd));
   const notify = usesNotify(spec.linux?.seccomp as SeccompSpec | undefined);
@@ -381,18 +388,18 @@ function writeFinalState(dir: string, saved: SavedState, initPid: number): void 
   writeSaved(dir, saved);
 }
 
-function checkRootfs(bundle: string, spec: Spec): string {
+function checkRootfs(sys: Sys, bundle: string, spec: Spec): string {
   const p = spec.root?.path;
   if (!p) throw new ConfigError(["/root/path: is required"]);
   const rootfs = path.resolve(bundle, p);
-  let st: fs.Stats;
+  let mode: number;
   try {
-    st = fs.lstatSync(rootfs);
+    mode = sys.lstat(rootfs).mode & 0o170000;
   } catch {
     throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} does not exist`]);
   }
-  if (st.isSymbolicLink()) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is a symlink; give the real path`]);
-  if (!st.isDirectory()) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is not a directory`]);
+  if (mode === S_IF.LNK) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is a symlink; give the real path`]);
+  if (mode !== S_IF.DIR) throw new ConfigError([`/root/path: rootfs ${JSON.stringify(rootfs)} is not a directory`]);
   return rootfs;
 }
 

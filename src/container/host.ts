@@ -1,8 +1,9 @@
 // Facts about this host that validation needs; probed here so src/spec stays pure.
-// Probed at the least cost, because every create pays for it: /proc/self/ns is read with one
-// getdents instead of one stat per type, and the facts only rare configs need (cgroup v2 for
+// Probed at the least cost, because every create pays for it: the facts only rare configs need (cgroup v2 for
 // `unified` or swap, SELinux for a label, our own netns for a joined one) are probed on first read.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
+import type { Stats } from "node:fs";
+import { exists } from "../linux/file";
 import type { HostFacts } from "../spec/validate";
 import type { NamespaceType } from "../spec/types";
 import { NS_PROC_NAME } from "../linux/namespaces";
@@ -18,23 +19,19 @@ export function kernelNamespaces(entries: readonly string[]): Set<NamespaceType>
 }
 
 export function hostFacts(): HostFacts {
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync("/proc/self/ns");
-  } catch {
-    // no /proc: no namespace is known to be supported, as when each file was missing
-  }
-  let own: fs.Stats | undefined;
+  // one stat(2) per type through Sys, not a listing: create loads no node:fs before its plan
+  const entries = Object.values(NS_PROC_NAME).filter((n) => exists(`/proc/self/ns/${n}`));
+  let own: Stats | undefined;
   let cgroupV2: boolean | undefined;
   let selinux: boolean | undefined;
   return {
     namespaces: kernelNamespaces(entries),
     rootless: process.geteuid?.() !== 0,
     get cgroupV2() {
-      return (cgroupV2 ??= fs.existsSync("/sys/fs/cgroup/cgroup.controllers"));
+      return (cgroupV2 ??= exists("/sys/fs/cgroup/cgroup.controllers"));
     },
     get selinux() {
-      return (selinux ??= fs.existsSync("/sys/fs/selinux/enforce"));
+      return (selinux ??= exists("/sys/fs/selinux/enforce"));
     },
     isHostNetns: (p) => {
       own ??= fs.statSync("/proc/self/ns/net");

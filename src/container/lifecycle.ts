@@ -1,5 +1,5 @@
 // start, kill, delete, state, list: the verbs that act on an existing container's state.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import * as path from "node:path";
 import { O, SIGNALS, ESRCH, F_GETFL, F_SETFL, type Sys } from "../sys";
 import { UsageError, SysError, step } from "../errors";

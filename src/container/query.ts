@@ -1,6 +1,6 @@
 // The read-only verbs (state, list, and the lookup ps/events use): no lock, no koffi, and only
 // the state module, because `state` is the call container engines make most often.
-import * as fs from "node:fs";
+import { fs } from "../linux/lazy-fs";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { readSaved, stateDir, ociState, listIds, type SavedState } from "../state/state";

@@ -1,7 +1,7 @@
 // process.terminal: a pty made inside the container (from its own devpts instance, so the
 // container owns it), the slave as stdio and controlling terminal, the master handed to whoever
 // drives the terminal (conmon, containerd's shim: --console-socket; `run` in the foreground).
-import * as fs from "node:fs";
+import { fs } from "./lazy-fs";
 import { O, MS, type Sys } from "../sys";
 import { step } from "../errors";
 import { consoleTarget } from "./paths";

@@ -1,8 +1,8 @@
 // Reads and checks a bundle's config.json: the first step of create, before any side effect.
 // Every problem found is reported at once, so a person fixes the file in one round.
-import { readFileSync } from "node:fs";
+import { readFile } from "../linux/file";
 import { join } from "node:path";
-import { ConfigError } from "../errors";
+import { ConfigError, errnoOf, errnoText } from "../errors";
 import { locateJsonError } from "./json-error";
 import { validateSchema } from "./schema";
 import type { Spec } from "./types";
@@ -51,10 +51,10 @@ export function loadSpec(bundleDir: string, host: HostFacts): LoadedSpec {
   const file = join(bundleDir, "config.json");
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ConfigError([`cannot read ${file}: ${code}`]);
+    const errno = errnoOf(e);
+    throw new ConfigError([`cannot read ${file}: ${errno !== undefined ? errnoText(errno).split(" ")[0] : String(e)}`]);
   }
   const config = parseSpecText(text);
   const { errors, warnings } = checkSpec(config, host);

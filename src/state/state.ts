@@ -1,7 +1,9 @@
 // Container state on disk: <root>/<id>/state.json (written atomically: tmp + rename) and
 // <root>/<id>/exec.fifo while the container is created but not started.
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { fs } from "../linux/lazy-fs";
+import { writeFile } from "../linux/file";
+import { realSys } from "../sys";
 import type { State } from "../spec/types";
 import { UsageError } from "../errors";
 
@@ -52,8 +54,9 @@ export function readSaved(root: string, id: string): SavedState {
 
 export function writeSaved(dir: string, s: SavedState): void {
   const tmp = path.join(dir, `.state.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
-  fs.renameSync(tmp, path.join(dir, "state.json"));
+  // through Sys: create writes it before it sends the init its plan, without node:fs (lazy-fs.ts)
+  writeFile(tmp, JSON.stringify(s), undefined, 0o600);
+  realSys().rename(tmp, path.join(dir, "state.json"));
 }
 
 export function listIds(root: string): string[] {

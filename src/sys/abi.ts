@@ -32,6 +32,7 @@ export const LIBC = {
   chroot: ["i32", ["str"]],
   open: ["i32", ["str", "i32", "u32"]],
   close: ["i32", ["i32"]],
+  rename: ["i32", ["str", "str"]],
   read: ["i64", ["i32", "buf", "u64"]],
   write: ["i64", ["i32", "buf", "u64"]],
   mkdirat: ["i32", ["i32", "str", "u32"]],

@@ -41,6 +41,8 @@ export interface Sys {
   close(fd: number): void;
   /** close_range(2): with CLOSE_RANGE_CLOEXEC (4), FD_CLOEXEC on every open fd in [first, last] */
   closeRange(first: number, last: number, flags: number): void;
+  /** rename(2): atomic replacement of `to` */
+  rename(from: string, to: string): void;
   /** read(2) into buf; returns the bytes read */
   read(fd: number, buf: Uint8Array): number;
   /**
@@ -110,6 +112,8 @@ export interface Sys {
   setKeyPerm(id: number, perm: number): void;
   /** stat(2), symlinks followed: the file type and permission bits, and a device's number */
   stat(path: string): { mode: number; rdev: number };
+  /** lstat(2): as stat, of a symlink itself */
+  lstat(path: string): { mode: number; rdev: number };
   /** fstat(2) of an fd (O_PATH ones too): the file type and permission bits, and a device's number */
   fstat(fd: number): { mode: number; rdev: number };
   /** fstatfs(2): the f_type of the filesystem holding fd (linux/procfs.ts checks it is procfs) */
@@ -129,6 +133,11 @@ export function exitNow(code: number): never {
   if (real) real.exit(code);
   const reallyExit = (process as unknown as { reallyExit?: (code: number) => never }).reallyExit;
   return (reallyExit ?? process.exit)(code);
+}
+
+/** whether realSys() has been made: a caller with a choice uses it then, node:fs otherwise */
+export function sysLoaded(): boolean {
+  return real !== undefined;
 }
 
 /** The Sys of the verbs: realSys(), loaded on its first call, so verbs that make none skip it. */

@@ -57,6 +57,11 @@ export function createLibcSys(ffi: Backend): Sys {
     const m = u64(0, 0, addr(iov), 1, addr(ctl), ctl.length, 0);
     return { m, iov };
   };
+  const statAt = (path: string, flags: number, what: string) => {
+    const st = Buffer.alloc(144); // struct stat (x86_64): st_mode at 24, st_rdev at 40
+    check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, flags), what, q(path));
+    return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
+  };
   const bpf = (cmd: number, attr: Buffer, what: string) => check(sys6(SYS_bpf, cmd, attr, attr.length), "bpf", what);
 
   const sys: Sys = {
@@ -99,6 +104,7 @@ export function createLibcSys(ffi: Backend): Sys {
     close: (fd) => void check(c.close(fd), "close", String(fd)),
     closeRange: (first, last, flags) => void check(sys6(SYS_close_range, first, last, flags), "close_range", `${first}-${last}`),
     read: (fd, buf) => check(c.read(fd, buf, buf.length), "read", String(fd)),
+    rename: (from, to) => void check(c.rename(from, to), "rename", `${q(from)} -> ${q(to)}`),
     write: (fd, data) => check(c.write(fd, data, data.length), "write", String(fd)),
     writeInBackground(path, data) {
       // fclose(3) takes one pointer and returns an int in a register: a valid thread start routine
@@ -265,11 +271,8 @@ export function createLibcSys(ffi: Backend): Sys {
       check(sys6(SYS_fstat, fd, st), "fstat", String(fd));
       return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
     },
-    stat(path) {
-      const st = Buffer.alloc(144);
-      check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, 0), "stat", q(path));
-      return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
-    },
+    stat: (path) => statAt(path, 0, "stat"),
+    lstat: (path) => statAt(path, 0x100 /* AT_SYMLINK_NOFOLLOW */, "lstat"),
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Buffer.from(Uint32Array.from(gids).buffer) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),
     setresgid: (gid) => void check(c.setresgid(gid, gid, gid), "setresgid", String(gid)),

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import * as path from "node:path";
 
-test("neither main.ts's static imports nor the init engine's load node:fs", async () => {
+test("neither main.ts's static imports, the CLI's nor the init engine's load node:fs", async () => {
   const out = await Bun.build({
     entrypoints: [path.join(import.meta.dir, "../../src/main.ts")],
     splitting: true, target: "bun", format: "esm", naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]" },
@@ -31,4 +31,8 @@ test("neither main.ts's static imports nor the init engine's load node:fs", asyn
   expect(initClosure.length).toBeGreaterThan(3);
   expect(nodeImports(mainClosure)).toEqual([]);
   expect(nodeImports(initClosure).filter((m) => m === "fs" || m.startsWith("node:fs"))).toEqual([]);
+  // nor the CLI's: create and run load it only after they send the plan (linux/lazy-fs.ts)
+  const cliChunk = [...files.keys()].find((f) => f.startsWith("main-") && files.get(f)!.includes("tsrunc version"))!;
+  expect(cliChunk).toBeDefined();
+  expect(nodeImports(closure(cliChunk)).filter((m) => m === "fs" || m.startsWith("node:fs"))).toEqual([]);
 }, 30000);

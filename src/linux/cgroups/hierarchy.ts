@@ -1,6 +1,6 @@
 // Finding the container's cgroup directory on every mounted hierarchy (v1 controllers, named
 // hierarchies like name=systemd, and the cgroup2 unified mount), the way runc's fs driver does.
-import * as fs from "node:fs";
+import { readFile } from "../file";
 import * as path from "node:path";
 
 export interface Hierarchy {
@@ -69,9 +69,9 @@ function dirIn(h: Hierarchy, inHierarchy: string): CgroupDir {
 }
 
 export function hostHierarchies(): Hierarchy[] {
-  return parseMountinfo(fs.readFileSync("/proc/self/mountinfo", "utf8"));
+  return parseMountinfo(readFile("/proc/self/mountinfo"));
 }
 
 export function ownCgroups(): Map<string, string> {
-  return parseProcCgroup(fs.readFileSync("/proc/self/cgroup", "utf8"));
+  return parseProcCgroup(readFile("/proc/self/cgroup"));
 }

@@ -1,6 +1,6 @@
 // Cgroup placement shared by every driver: create the container's directories, move a process
 // in, remove them on delete. Resource limits, freezing and stats: driver.ts.
-import * as fs from "node:fs";
+import { fs } from "../lazy-fs";
 import * as path from "node:path";
 import { step } from "../../errors";
 import { cgroupMode } from "./driver";

@@ -1,6 +1,6 @@
 // The cgroup tree as delete, kill --all and ps walk it: every pid below a directory, and removal
 // of the directories a container made. Apart from driver.ts so those verbs load no controller code.
-import * as fs from "node:fs";
+import { fs } from "../lazy-fs";
 import * as path from "node:path";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
