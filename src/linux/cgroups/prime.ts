@@ -22,14 +22,7 @@ let primer: Pick<Sys, "writeInBackground"> | undefined;
  * the first v1 controller's usual mount point; a host that mounts them elsewhere only loses the
  * head start (create primes again with the real paths).
  */
-export function primeCgroupMovesNow(
-  sys: () => Pick<Sys, "open" | "read" | "close" | "writeInBackground">,
-  early = () => (require("../../sys/primer") as typeof import("../../sys/primer")).primeFromProcSelfCgroup(primeCandidates, String(process.pid)),
-): void {
-  try {
-    procsFile = early();
-    return;
-  } catch { /* no bun:ffi (the JIT is off): through Sys */ }
+export function primeCgroupMovesNow(sys: () => Pick<Sys, "open" | "read" | "close" | "writeInBackground">): void {
   const s = sys();
   primer = s;
   try {
