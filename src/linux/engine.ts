@@ -23,6 +23,7 @@
 // init engine at once, while the parent loads and validates the config, and sends it the plan.
 import { AT_EMPTY_PATH, AT_FDCWD, F_SETFD, MOUNT_ATTR, O, PR } from "../sys";
 import { SysError } from "../errors";
+import { INIT_ENV } from "./init-fds";
 import { isIdmapped } from "./mountopts";
 import { realSys, type Sys } from "../sys";
 
@@ -43,8 +44,6 @@ const SINGLE_THREAD_ENV: Record<string, string> = {
   MIMALLOC_PURGE_DELAY: "-1",
 };
 
-/** the environment variable that marks an init engine: "<sync fd>,<console fd>" */
-export const INIT_ENV = "_TSRUNC_INIT";
 
 const OPEN_TREE_CLONE = 1;
 
@@ -162,14 +161,6 @@ function readOnlyExecutable(sys: Sys): number {
     throw e;
   }
   return fd;
-}
-
-/** the init engine's two inherited sockets, or null when this process is not one */
-export function initEngineFds(): { sync: number; console: number } | null {
-  const v = process.env[INIT_ENV];
-  if (!v || !/^\d+,\d+$/.test(v)) return null;
-  const [sync, console] = v.split(",").map(Number);
-  return { sync, console };
 }
 
 /** true when the engine runs with the fork-safe options (checked before each fork) */
