@@ -197,8 +197,11 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   send(engine.sock, { type: "plan", kind: "create", plan });
   t.mark("send the plan");
   // the fast window of cgroup moves lasts about one grace period after the last one, and grace
-  // periods here take 3-12 ms: moves queued now and at each step below keep it open until PID 1's
-  primeCgroupMovesAgain(cg.hierarchies, cg.own);
+  // periods here take 3-12 ms: moves queued now and at each step below keep it open until PID 1's,
+  // unless we move PID 1 right after the cgroups exist (early && engine.pidNs): then they would
+  // only hold the window open past our exit, for whatever runs next
+  const reprime = !(early && engine.pidNs);
+  if (reprime) primeCgroupMovesAgain(cg.hierarchies, cg.own);
 
   const parentSock = engine.sock, consoleParent = engine.consoleSock;
   const r = new SyncReader(parentSock);
@@ -273,7 +276,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       writeSaved(dir, saved);
     }
     stage1 = (r.expect("stage1", "start the init", debug) as { pid: number }).pid;
-    primeCgroupMovesAgain(cg.hierarchies, cg.own);
+    if (reprime) primeCgroupMovesAgain(cg.hierarchies, cg.own);
     // a forked stage 1: once the init engine is reaped, stage 1 and PID 1 are our children (we
     // are a subreaper), before PID 1 sets its parent-death signal
     if (stage1 !== engine.pid) {
