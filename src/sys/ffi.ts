@@ -5,7 +5,11 @@
 import type * as BunFFI from "bun:ffi";
 import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
 
-const EARLY: CName[] = ["open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl", "posix_spawn"];
+// what create and run call until the init engine is spawned and the grace period primed
+const EARLY: CName[] = [
+  "open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl",
+  "posix_spawn", "setenv", "unsetenv", "getenv", "memcpy", "unshare", "setns",
+];
 
 // what the init engine calls for a usual container (a create of runc's default config)
 const INIT: CName[] = [
