@@ -47,28 +47,33 @@ export function devicesToCreate(configDevices: Device[] | undefined): Device[] {
  * device node is bind-mounted onto an empty file instead, as runc does for rootless containers.
  */
 export function createDevices(sys: Sys, rootFd: number, devices: Device[], inUserNs: boolean): void {
-  for (const d of devices) {
-    step(`create device ${JSON.stringify(d.path)}`, () => {
-      if (inUserNs) {
-        const fd = ensureInRoot(sys, rootFd, d.path, "file");
-        try { sys.mount(d.path, fdPath(fd), null, MS.BIND, null); } finally { sys.close(fd); }
-        return;
-      }
-      const { dirFd, name } = parentInRoot(sys, rootFd, d.path);
-      try {
-        const mode = deviceTypeBits(d.type) | ((d.fileMode ?? 0o666) & 0o7777);
-        try {
-          sys.mknodat(dirFd, name, mode, d.type === "p" ? 0 : makedev(d.major ?? 0, d.minor ?? 0));
-        } catch (e) {
-          if (!(e instanceof SysError && e.errno === 17)) throw e;
-          // config-linux.md: an existing file that does not match the requested device is an error
-          checkExisting(`/proc/self/fd/${dirFd}/${name}`, d);
-          return;
-        }
-        sys.fchownat(dirFd, name, d.uid ?? 0, d.gid ?? 0, 0x100 /* AT_SYMLINK_NOFOLLOW */);
-      } finally { sys.close(dirFd); }
-    });
+  const dirs = new Map<string, number>();
+  try {
+    for (const d of devices) createDevice(sys, rootFd, d, inUserNs, dirs);
+  } finally {
+    for (const fd of dirs.values()) sys.close(fd);
   }
+}
+
+function createDevice(sys: Sys, rootFd: number, d: Device, inUserNs: boolean, dirs: Map<string, number>): void {
+  step(`create device ${JSON.stringify(d.path)}`, () => {
+    if (inUserNs) {
+      const fd = ensureInRoot(sys, rootFd, d.path, "file");
+      try { sys.mount(d.path, fdPath(fd), null, MS.BIND, null); } finally { sys.close(fd); }
+      return;
+    }
+    const { dirFd, name } = parentInRoot(sys, rootFd, d.path, dirs);
+    const mode = deviceTypeBits(d.type) | ((d.fileMode ?? 0o666) & 0o7777);
+    try {
+      sys.mknodat(dirFd, name, mode, d.type === "p" ? 0 : makedev(d.major ?? 0, d.minor ?? 0));
+    } catch (e) {
+      if (!(e instanceof SysError && e.errno === 17)) throw e;
+      // config-linux.md: an existing file that does not match the requested device is an error
+      checkExisting(`/proc/self/fd/${dirFd}/${name}`, d);
+      return;
+    }
+    sys.fchownat(dirFd, name, d.uid ?? 0, d.gid ?? 0, 0x100 /* AT_SYMLINK_NOFOLLOW */);
+  });
 }
 
 function checkExisting(p: string, d: Device): void {
@@ -79,14 +84,19 @@ function checkExisting(p: string, d: Device): void {
 }
 
 export function createDevSymlinks(sys: Sys, rootFd: number): void {
-  for (const [target, link] of LINKS) {
-    step(`symlink ${link}`, () => {
-      const { dirFd, name } = parentInRoot(sys, rootFd, link);
-      try {
-        sys.symlinkat(target, dirFd, name);
-      } catch (e) {
-        if (!(e instanceof SysError && e.errno === 17)) throw e;
-      } finally { sys.close(dirFd); }
-    });
+  const dirs = new Map<string, number>();
+  try {
+    for (const [target, link] of LINKS) {
+      step(`symlink ${link}`, () => {
+        const { dirFd, name } = parentInRoot(sys, rootFd, link, dirs);
+        try {
+          sys.symlinkat(target, dirFd, name);
+        } catch (e) {
+          if (!(e instanceof SysError && e.errno === 17)) throw e;
+        }
+      });
+    }
+  } finally {
+    for (const fd of dirs.values()) sys.close(fd);
   }
 }

@@ -82,11 +82,20 @@ function danglingTarget(dirFd: number, name: string): string | null {
   }
 }
 
-/** O_PATH fd of the directory that holds `p` (created if missing) and the last component's name. */
-export function parentInRoot(sys: Sys, rootFd: number, p: string): { dirFd: number; name: string } {
+/**
+ * O_PATH fd of the directory that holds `p` (created if missing) and the last component's name.
+ * With `dirs`, a directory already opened is reused (the caller closes them all; the devices of
+ * /dev share one).
+ */
+export function parentInRoot(sys: Sys, rootFd: number, p: string, dirs?: Map<string, number>): { dirFd: number; name: string } {
   const parts = components(p);
   if (parts.length === 0) throw new Error(`${JSON.stringify(p)}: the root itself has no parent`);
   const name = parts.pop()!;
-  const dirFd = ensureInRoot(sys, rootFd, "/" + parts.join("/"), "dir");
+  const dir = "/" + parts.join("/");
+  let dirFd = dirs?.get(dir);
+  if (dirFd === undefined) {
+    dirFd = ensureInRoot(sys, rootFd, dir, "dir");
+    dirs?.set(dir, dirFd);
+  }
   return { dirFd, name };
 }

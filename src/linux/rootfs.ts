@@ -168,20 +168,20 @@ function mountCgroup(ctx: MountContext, m: Mount, flags: number): void {
   // a tmpfs made just now, in a mount namespace no container process has entered yet: its
   // entries need no resolution inside the root, an fd of it and plain *at calls do
   const top = ensureInRoot(sys, ctx.rootFd, m.destination, "dir");
-  const { attrSet, attrClr } = mountAttrs(flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0);
-  const at = (name: string) => sys.openat2(top, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH);
   try {
     for (const { name, dir } of ctx.cgroupDirs()) {
-      step(`mount cgroup ${JSON.stringify(dir)} on ${JSON.stringify(`${m.destination}/${name}`)}`, () => {
+      try {
         sys.mkdirat(top, name, 0o755);
-        const sub = at(name);
+        const sub = sys.openat2(top, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH);
         try { sys.mount(dir, fdPath(sub), null, MS.BIND, null); } finally { sys.close(sub); }
-        const bound = at(name); // now the bind mount's root
-        try { sys.mountSetattr(bound, "", AT_EMPTY_PATH, { attrSet, attrClr, propagation: 0, usernsFd: 0 }); } finally { sys.close(bound); }
-      });
+      } catch (e) {
+        throw new StepError(`mount cgroup ${JSON.stringify(dir)} on ${JSON.stringify(`${m.destination}/${name}`)}`, e);
+      }
     }
+    // nosuid, nodev, noexec (and ro) on the tmpfs and every bind below it, in one call
+    const { attrSet, attrClr } = mountAttrs(flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0);
+    step(`set the attributes of ${JSON.stringify(m.destination)}`, () => sys.mountSetattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, { attrSet, attrClr, propagation: 0, usernsFd: 0 }));
   } finally { sys.close(top); }
-  if (flags & MS.RDONLY) setMountAttrs(ctx, m.destination, MS.RDONLY, 0, false);
 }
 
 /** pivot_root(".", ".") then detach the old root, the way runc avoids a temporary put_old dir. */

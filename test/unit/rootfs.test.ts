@@ -131,7 +131,7 @@ describe("applyMounts", () => {
     ]);
   });
 
-  test("a cgroup mount: tmpfs, each container cgroup bound under its name, then read-only", () => {
+  test("a cgroup mount: tmpfs, each container cgroup bound under its name, then the attributes on all of it at once", () => {
     const cgroupDirs = [{ name: "memory", dir: "/sys/fs/cgroup/memory/c1" }, { name: "cpu,cpuacct", dir: "/sys/fs/cgroup/cpu,cpuacct/c1" }];
     const s = run([{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] }],
       new FakeSys(), { cgroupDirs: () => cgroupDirs });
@@ -139,16 +139,14 @@ describe("applyMounts", () => {
     // entries of the fresh tmpfs are made and opened from an fd of it, not resolved from the root
     const sub = (name: string): Call => ({ op: "openat2", args: [101, name, O.PATH | O.CLOEXEC, 0, RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH] });
     const mkdir = (name: string): Call => ({ op: "mkdirat", args: [101, name, 0o755] });
-    const fdattr = (fd: number, attrSet: number): Call => ({ op: "mountSetattr", args: [fd, "", AT_EMPTY_PATH, { attrSet, attrClr: 0, propagation: 0, usernsFd: 0 }] });
     expect(s.calls).toEqual([
       at2("sys/fs/cgroup"), mount("tmpfs", fdp(100), "tmpfs", MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755"), close(100),
       at2("sys/fs/cgroup"),
       mkdir("memory"), sub("memory"), mount("/sys/fs/cgroup/memory/c1", fdp(102), null, MS.BIND), close(102),
-      sub("memory"), fdattr(103, all), close(103),
-      mkdir("cpu,cpuacct"), sub("cpu,cpuacct"), mount("/sys/fs/cgroup/cpu,cpuacct/c1", fdp(104), null, MS.BIND), close(104),
-      sub("cpu,cpuacct"), fdattr(105, all), close(105),
+      mkdir("cpu,cpuacct"), sub("cpu,cpuacct"), mount("/sys/fs/cgroup/cpu,cpuacct/c1", fdp(103), null, MS.BIND), close(103),
+      // the tmpfs and every bind below it: read-only, nosuid, nodev, noexec
+      { op: "mountSetattr", args: [101, "", AT_EMPTY_PATH | AT_RECURSIVE, { attrSet: all, attrClr: 0, propagation: 0, usernsFd: 0 }] },
       close(101),
-      at2("sys/fs/cgroup"), setattr(fdp(106), 0, MOUNT_ATTR.RDONLY), close(106),
     ]);
   });
 
