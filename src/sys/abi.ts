@@ -92,3 +92,15 @@ export interface Backend {
   /** the address of a buffer's memory, for structs that point at other buffers */
   address(buf: Uint8Array): bigint;
 }
+
+export type CFn = (...args: CArg[]) => number | bigint;
+
+/** a backend's fn(): each function made once, at its first use */
+export function bindOnce(make: (name: CName) => CFn): (name: CName) => CFn {
+  const bound = new Map<CName, CFn>();
+  return (name) => {
+    let f = bound.get(name);
+    if (!f) bound.set(name, (f = make(name)));
+    return f;
+  };
+}

@@ -3,7 +3,7 @@
 // It needs the JIT (the init engine runs with it on and every tier off, linux/engine.ts); where
 // the JIT is off, realSys() falls back to koffi.
 import type * as BunFFI from "bun:ffi";
-import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
+import { LIBC, bindOnce, type Backend, type CArg, type CFn, type CName, type CType } from "./abi";
 
 // what create and run call until the init engine is spawned and the grace period primed
 const EARLY: CName[] = [
@@ -62,7 +62,6 @@ export function ffiBackend(init = false): Backend {
     return b;
   };
   const address = (b: Uint8Array) => (b.length ? ptr(b) : null);
-  const bound = new Map<CName, (...args: CArg[]) => number | bigint>();
   /** the call with its arguments converted now; the buffers made for them live as long as it */
   const prepare = (name: CName, args: CArg[]) => {
     const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
@@ -92,9 +91,8 @@ export function ffiBackend(init = false): Backend {
   };
   return {
     name: "bun:ffi",
-    fn(name) {
-      let f = bound.get(name);
-      if (f) return f;
+    fn: bindOnce((name) => {
+      let f: CFn;
       // the init engine runs this in the interpreter, ~400 calls per container: per call, only
       // what the argument types need (buffers go as they are: bun:ffi passes a typed array's memory)
       const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
@@ -111,9 +109,8 @@ export function ffiBackend(init = false): Backend {
       } else {
         f = (...args) => prepare(name, args)();
       }
-      bound.set(name, f);
       return f;
-    },
+    }),
     prepare,
     errno: () => read.i32(errnoAt, 0),
     address: (b) => BigInt(ptr(b)),

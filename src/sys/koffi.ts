@@ -1,7 +1,7 @@
 // The libc functions (abi.ts) through koffi: for engines without the JIT, which Bun's own FFI
 // needs (ffi.ts). The native addon is required by its file path (not through koffi's JS wrapper,
 // which searches for it at run time and costs 30-40 ms), so `bun build --compile` embeds it.
-import { LIBC, type Backend, type CArg, type CName, type CType } from "./abi";
+import { LIBC, bindOnce, type Backend, type CFn, type CType } from "./abi";
 
 const C: Record<CType, string> = {
   i32: "int", u32: "uint32", i64: "int64", u64: "uint64", str: "const char *", buf: "void *", strv: "const char **", ptr: "uint64", void: "void",
@@ -13,21 +13,14 @@ export function koffiBackend(): Backend {
   const libc = koffi.load("libc.so.6");
   // memset(buf, 0, 0) returns buf: the address koffi passes for a buffer (it passes its memory)
   let memset: ((b: Uint8Array, c: number, n: number) => number) | undefined;
-  const bound = new Map<CName, (...args: CArg[]) => number | bigint>();
   return {
     name: "koffi",
-    fn(name) {
-      let f = bound.get(name);
-      if (f) return f;
-      // declared on first use: the declarations cost ~10 us each without the JIT
+    // declared on first use: the declarations cost ~10 us each without the JIT
+    fn: bindOnce((name) => {
       const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
-      const raw = libc.func(`${C[ret]} ${name}(${types.map((t) => C[t]).join(", ")})`);
-      f = types.includes("strv")
-        ? (...args) => raw(...args.map((v, i) => (types[i] === "strv" && v ? [...(v as string[]), null] : v)))
-        : raw;
-      bound.set(name, f!);
-      return f!;
-    },
+      const raw = libc.func(`${C[ret]} ${name}(${types.map((t) => C[t]).join(", ")})`) as (...a: unknown[]) => number | bigint;
+      return types.includes("strv") ? (...args) => raw(...args.map((v, i) => (types[i] === "strv" && v ? [...(v as string[]), null] : v))) : (raw as CFn);
+    }),
     prepare(name, args) {
       const f = this.fn(name);
       return () => f(...args);
