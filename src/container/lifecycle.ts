@@ -1,5 +1,6 @@
 // start, kill, delete, state, list: the verbs that act on an existing container's state.
 import { fs } from "../linux/lazy-fs";
+import { exists } from "../linux/file";
 import * as path from "node:path";
 import { O, SIGNALS, ESRCH, F_GETFL, F_SETFL, type Sys } from "../sys";
 import { UsageError, SysError, step } from "../errors";
@@ -161,6 +162,20 @@ function killAndWait(sys: Sys, saved: SavedState): void {
   for (let i = 0; initAlive(saved); i++) {
     if (i > 5000) throw new Error(`delete: process ${saved.pid} did not die after SIGKILL`);
     Bun.sleepSync(1);
+  }
+}
+
+/**
+ * run's delete, once it has reaped the container's PID 1: its state from create, under the lock
+ * again, unless another call deleted the container meanwhile (its state.json is gone then)
+ */
+export function deleteReaped(sys: Sys, saved: SavedState, dir: string): void {
+  if (!exists(dir)) return;
+  const lockFd = lockDir(sys, dir);
+  try {
+    if (exists(path.join(dir, "state.json"))) destroy(sys, saved, dir);
+  } finally {
+    sys.close(lockFd);
   }
 }
 

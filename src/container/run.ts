@@ -2,7 +2,7 @@
 // The container's PID 1 is our child (stage 2 was cloned with CLONE_PARENT), so waitpid sees it.
 import { WNOHANG, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
-import { startOpened, deleteContainer } from "./lifecycle";
+import { startOpened, deleteContainer, deleteReaped } from "./lifecycle";
 import { exitCodeOf, describeStatus } from "../linux/process";
 import { timeline } from "../log";
 import { proxyTerminal } from "./console-proxy";
@@ -30,7 +30,8 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
   const status = await waitForwardingSignals(sys, saved.pid);
   proxy?.finish();
   timeline.mark("wait for the container");
-  if (!opts.keep) deleteContainer(sys, opts.root, opts.id, true);
+  // PID 1 is reaped: no need to read the state again and ask whether it has stopped
+  if (!opts.keep) deleteReaped(sys, saved, dir);
   timeline.mark("delete");
   return exitCodeOf(status);
 }
