@@ -272,7 +272,7 @@ export class FakeSys implements Sys {
   recvFd(sock: number): { fd: number; data: string } { this.record("recvFd", [sock]); return { fd: this.fd(), data: "" }; }
   ioctl(fd: number, request: number, arg: Buffer): void { this.record("ioctl", [fd, request, arg]); }
 
-  posixSpawn(p: string, argv: string[], env: Record<string, string>): number { this.record("posixSpawn", [p, argv, env]); return this.forkPid; }
+  posixSpawn(p: string, argv: string[], env: Record<string, string>, opts?: { newPidNs?: boolean }): number { this.record("posixSpawn", [p, argv, env, opts]); return this.forkPid; }
   resetSignals(signals: number[]): void { this.record("resetSignals", [signals]); }
   exitOnSignals(signals: number[]): void { this.record("exitOnSignals", [signals]); }
   execve(p: string, argv: string[], envp: string[]): never {

@@ -1,7 +1,8 @@
 // How create and run start the init engine (linux/engine.ts, cli/command.ts): pure decisions.
 import { describe, expect, test } from "bun:test";
 import { bundleOf, commandOf } from "../../src/cli/command";
-import { initCanBePid1 } from "../../src/linux/engine";
+import { initCanBePid1, respawnInitEngine, type InitEngine } from "../../src/linux/engine";
+import { FakeSys } from "../fake-sys";
 
 describe("the bundle main.ts reads before argv is parsed", () => {
   test("-b, --bundle, --bundle= and -b=, after global flags; the current directory otherwise", () => {
@@ -30,5 +31,23 @@ describe("when the init engine can be the container's PID 1 itself", () => {
     expect(initCanBePid1([{ type: "pid" }, { type: "mount", path: "/x" }], [])).toBe(false);
     expect(initCanBePid1(base, [{ options: ["rbind", "idmap"] }])).toBe(false);
     expect(initCanBePid1(base, [{ options: ["rbind", "ro"] }])).toBe(true);
+  });
+});
+
+describe("an init engine started the wrong way for the config is replaced", () => {
+  test("killed, reaped, its sockets closed; the new one is spawned into a new pid namespace", () => {
+    const s = new FakeSys();
+    s.forkPid = 4242;
+    const engine: InitEngine = { pid: 100, sock: 5, consoleSock: 6, exe: "read-only bind", pidNs: false, reaped: false };
+    respawnInitEngine(s, engine, true);
+    expect(s.calls.slice(0, 4)).toEqual([
+      { op: "kill", args: [100, 9] }, { op: "waitpid", args: [100, 0] }, { op: "close", args: [5] }, { op: "close", args: [6] },
+    ]);
+    const spawn = s.callsOf("posixSpawn");
+    expect(spawn.length).toBe(1);
+    expect(spawn[0][1]).toEqual(["tsrunc", "init"]);
+    expect(spawn[0][3]).toEqual({ newPidNs: true });
+    expect(engine).toMatchObject({ pid: 4242, pidNs: true, reaped: false });
+    expect([engine.sock, engine.consoleSock]).not.toContain(5);
   });
 });
