@@ -1,6 +1,7 @@
 // Logging the way clients read it: with --log FILE --log-format json one JSON object per line
 // ({"level","msg","time"}); podman, containerd and docker show the last "msg" to their users.
 import { fs } from "./linux/lazy-fs";
+import { writeAll } from "./linux/file";
 import { O, realSys, sysLoaded } from "./sys";
 
 type Level = "debug" | "info" | "warning" | "error";
@@ -31,7 +32,7 @@ function line(level: Level, msg: string): string {
 }
 
 function emit(level: Level, msg: string): void {
-  fs.writeSync(cfg.fd >= 0 ? cfg.fd : 2, line(level, msg));
+  writeAll(cfg.fd >= 0 ? cfg.fd : 2, line(level, msg));
 }
 
 export const log = {
@@ -41,7 +42,7 @@ export const log = {
   /** with a log file, errors also reach stderr as plain text, for people at a shell */
   error(msg: string): void {
     emit("error", msg);
-    if (cfg.fd >= 0) fs.writeSync(2, `${msg}\n`);
+    if (cfg.fd >= 0) writeAll(2, `${msg}\n`);
   },
 };
 

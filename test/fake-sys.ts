@@ -188,6 +188,8 @@ export class FakeSys implements Sys {
     return fd;
   }
   rename(from: string, to: string): void { this.record("rename", [from, to]); }
+  unlink(p: string): void { this.record("unlink", [p]); }
+  rmdir(p: string): void { this.record("rmdir", [p]); }
   lstat(p: string): { mode: number; rdev: number } {
     this.record("lstat", [p]);
     const st = fs.lstatSync(p, { throwIfNoEntry: false });

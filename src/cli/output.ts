@@ -1,8 +1,7 @@
 // Output is written synchronously: tsrunc ends with an immediate exit (see src/main.ts), which
 // would drop anything still queued in an asynchronous stdout stream.
-import { fs } from "../linux/lazy-fs";
+import { writeAll } from "../linux/file";
 
 export function print(text: string): void {
-  const b = Buffer.from(text);
-  for (let off = 0; off < b.length; ) off += fs.writeSync(1, b, off);
+  writeAll(1, text);
 }

@@ -22,7 +22,8 @@ export interface Opened { saved: SavedState; dir: string; lockFd: number }
 export function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) => T): T {
   if (validateId(id)) throw new UsageError("container does not exist");
   const dir = stateDir(root, id);
-  if (!fs.existsSync(dir)) throw new UsageError("container does not exist");
+  // through Sys, loaded here: start, kill and delete then read and remove without node:fs
+  if (!exists(dir, sys)) throw new UsageError("container does not exist");
   const lockFd = lockDir(sys, dir);
   try {
     return fn({ saved: readSaved(root, id), dir, lockFd });
@@ -57,7 +58,7 @@ export function startOpened(sys: Sys, saved: SavedState, dir: string, fd: number
   } finally {
     sys.close(fd);
   }
-  fs.rmSync(fifo, { force: true });
+  try { sys.unlink(fifo); } catch { /* gone */ }
   if (reply !== "0") throw new Error(`start: ${reply.slice(1) || "the init process failed"}`);
   if (saved.hooks?.poststart?.length) for (const w of hooks().runHooksContinuing("poststart", saved.hooks.poststart, hookState(saved, "running"))) log.warn(w);
   return saved;
@@ -72,7 +73,7 @@ export function startOpened(sys: Sys, saved: SavedState, dir: string, fd: number
 function readInitReply(sys: Sys, fd: number, saved: SavedState): string {
   sys.fcntl(fd, F_SETFL, sys.fcntl(fd, F_GETFL, 0) & ~O.NONBLOCK);
   const buf = Buffer.alloc(4096);
-  const read = (): string => buf.toString("utf8", 0, fs.readSync(fd, buf, 0, buf.length, null));
+  const read = (): string => buf.toString("utf8", 0, sys.read(fd, buf));
   for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
     let got = read();
     if (got === "0") return got; // not waiting for EOF, which comes with the init's execve
@@ -136,7 +137,7 @@ export function killContainer(sys: Sys, root: string, id: string, signal: number
 }
 
 export function deleteContainer(sys: Sys, root: string, id: string, force: boolean): void {
-  if (force && (validateId(id) || !fs.existsSync(stateDir(root, id)))) return; // runc: delete --force of a missing container succeeds
+  if (force && (validateId(id) || !exists(stateDir(root, id), sys))) return; // runc: delete --force of a missing container succeeds
   withContainer(sys, root, id, ({ saved, dir }) => {
     const status = statusOf(saved, dir);
     if (status !== "stopped") {
@@ -186,10 +187,20 @@ function destroy(sys: Sys, saved: SavedState, dir: string): void {
     ...removeCgroups([...saved.cgroupDirs, ...saved.cgroupCreated]),
     ...(saved.intelRdtDirs?.length ? (require("../linux/intelrdt") as typeof import("../linux/intelrdt")).removeIntelRdt(saved.intelRdtDirs) : []),
   ];
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeStateDir(sys, dir);
   if (errors.length) log.warn(errors.join("; "));
   if (saved.hooks?.poststop?.length) for (const w of hooks().runHooksContinuing("poststop", saved.hooks.poststop, hookState(saved, "stopped"))) log.warn(w);
 }
 
+
+/** the state directory holds state.json, and exec.fifo until start: anything else takes node:fs */
+function removeStateDir(sys: Sys, dir: string): void {
+  for (const f of ["state.json", "exec.fifo"]) { try { sys.unlink(path.join(dir, f)); } catch { /* not there */ } }
+  try {
+    sys.rmdir(dir);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export { readContainer, containerState, listContainers } from "./query";

@@ -1,6 +1,6 @@
 // The read-only verbs (state, list, and the lookup ps/events use): no lock, no koffi, and only
 // the state module, because `state` is the call container engines make most often.
-import { fs } from "../linux/lazy-fs";
+import { pathExists } from "../linux/file";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { readSaved, stateDir, ociState, listIds, type SavedState } from "../state/state";
@@ -9,7 +9,7 @@ import { validateId } from "../spec/id";
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
 export function readContainer(root: string, id: string): SavedState {
   if (validateId(id)) throw new UsageError("container does not exist");
-  if (!fs.existsSync(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
+  if (!pathExists(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
   return readSaved(root, id);
 }
 

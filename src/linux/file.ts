@@ -1,6 +1,7 @@
 // Whole-file reads and writes through Sys, for the init engine's and create's hot paths (see
 // lazy-fs.ts): small files, under /proc, the state directory and the cgroup trees.
-import { O, realSys, type Sys } from "../sys";
+import { O, realSys, sysLoaded, type Sys } from "../sys";
+import { fs } from "./lazy-fs";
 
 export function readFile(path: string, sys: Sys = realSys()): string {
   const fd = sys.open(path, O.RDONLY | O.CLOEXEC, 0);
@@ -39,5 +40,29 @@ export function exists(path: string, sys: Sys = realSys()): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+// The small verbs: `state` makes no libc call, so node:fs is the cheaper of the two to load;
+// start, kill and delete load Sys first (they lock), and then need no node:fs at all.
+
+/** the file's text, through Sys once it is loaded, else node:fs */
+export function readText(path: string): string {
+  return sysLoaded() ? readFile(path) : fs.readFileSync(path, "utf8");
+}
+
+/** whether the path exists, through Sys once it is loaded, else node:fs */
+export function pathExists(path: string): boolean {
+  return sysLoaded() ? exists(path) : fs.existsSync(path);
+}
+
+/** all of text to fd (stdout, stderr, a log), through Sys once it is loaded, else node:fs */
+export function writeAll(fd: number, text: string): void {
+  const b = Buffer.from(text);
+  if (sysLoaded()) {
+    const sys = realSys();
+    for (let off = 0; off < b.length;) off += sys.write(fd, b.subarray(off));
+  } else {
+    for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off);
   }
 }

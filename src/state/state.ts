@@ -2,7 +2,7 @@
 // <root>/<id>/exec.fifo while the container is created but not started.
 import * as path from "node:path";
 import { fs } from "../linux/lazy-fs";
-import { writeFile } from "../linux/file";
+import { writeFile, readText, pathExists } from "../linux/file";
 import { realSys } from "../sys";
 import type { State } from "../spec/types";
 import { UsageError } from "../errors";
@@ -45,7 +45,7 @@ export function readSaved(root: string, id: string): SavedState {
   const file = path.join(stateDir(root, id), "state.json");
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readText(file);
   } catch {
     throw new UsageError(`container "${id}" does not exist`);
   }
@@ -71,7 +71,7 @@ export function listIds(root: string): string[] {
 export function procStat(pid: number): { state: string; startTime: number } | null {
   let text: string;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    text = readText(`/proc/${pid}/stat`);
   } catch {
     return null;
   }
@@ -91,7 +91,7 @@ export type Status = State["status"];
 export function statusOf(s: SavedState, dir: string): Status {
   if (s.creating) return "creating";
   if (!initAlive(s)) return "stopped";
-  if (fs.existsSync(fifoPath(dir))) return "created";
+  if (pathExists(fifoPath(dir))) return "created";
   if (isFrozen(s)) return "paused";
   return "running";
 }
@@ -99,8 +99,8 @@ export function statusOf(s: SavedState, dir: string): Status {
 function isFrozen(s: SavedState): boolean {
   for (const d of s.cgroupDirs) {
     try {
-      if (d.includes("/freezer/")) return fs.readFileSync(path.join(d, "freezer.state"), "utf8").trim() === "FROZEN";
-      if (fs.existsSync(path.join(d, "cgroup.freeze")) && !d.includes("/unified/")) return fs.readFileSync(path.join(d, "cgroup.freeze"), "utf8").trim() === "1";
+      if (d.includes("/freezer/")) return readText(path.join(d, "freezer.state")).trim() === "FROZEN";
+      if (!d.includes("/unified/") && pathExists(path.join(d, "cgroup.freeze"))) return readText(path.join(d, "cgroup.freeze")).trim() === "1";
     } catch {
       // a vanished cgroup is not frozen
     }

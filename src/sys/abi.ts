@@ -33,6 +33,8 @@ export const LIBC = {
   open: ["i32", ["str", "i32", "u32"]],
   close: ["i32", ["i32"]],
   rename: ["i32", ["str", "str"]],
+  unlink: ["i32", ["str"]],
+  rmdir: ["i32", ["str"]],
   read: ["i64", ["i32", "buf", "u64"]],
   write: ["i64", ["i32", "buf", "u64"]],
   mkdirat: ["i32", ["i32", "str", "u32"]],

@@ -41,6 +41,8 @@ export interface Sys {
   close(fd: number): void;
   /** close_range(2): with CLOSE_RANGE_CLOEXEC (4), FD_CLOEXEC on every open fd in [first, last] */
   closeRange(first: number, last: number, flags: number): void;
+  unlink(path: string): void;
+  rmdir(path: string): void;
   /** rename(2): atomic replacement of `to` */
   rename(from: string, to: string): void;
   /** read(2) into buf; returns the bytes read */

@@ -104,6 +104,8 @@ export function createLibcSys(ffi: Backend): Sys {
     close: (fd) => void check(c.close(fd), "close", String(fd)),
     closeRange: (first, last, flags) => void check(sys6(SYS_close_range, first, last, flags), "close_range", `${first}-${last}`),
     read: (fd, buf) => check(c.read(fd, buf, buf.length), "read", String(fd)),
+    unlink: (p) => void check(c.unlink(p), "unlink", q(p)),
+    rmdir: (p) => void check(c.rmdir(p), "rmdir", q(p)),
     rename: (from, to) => void check(c.rename(from, to), "rename", `${q(from)} -> ${q(to)}`),
     write: (fd, data) => check(c.write(fd, data, data.length), "write", String(fd)),
     writeInBackground(path, data) {

@@ -1,6 +1,11 @@
 // The cgroup tree as delete, kill --all and ps walk it: every pid below a directory, and removal
 // of the directories a container made. Apart from driver.ts so those verbs load no controller code.
 import { fs } from "../lazy-fs";
+import { realSys, sysLoaded } from "../../sys";
+import { errnoOf } from "../../errors";
+
+/** through Sys once it is loaded (delete), else node:fs */
+const rmdir = (d: string) => (sysLoaded() ? realSys().rmdir(d) : fs.rmdirSync(d));
 import * as path from "node:path";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
@@ -26,10 +31,10 @@ export function removeCgroups(dirs: string[]): string[] {
   for (const d of sorted) {
     for (let attempt = 0; ; attempt++) {
       try {
-        fs.rmdirSync(d);
+        rmdir(d);
         break;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+        const code = (e as NodeJS.ErrnoException).code ?? ({ 2: "ENOENT", 16: "EBUSY" } as Record<number, string>)[errnoOf(e) ?? 0];
         if (code === "ENOENT") break;
         // EBUSY: tasks still leaving, or child cgroups: a parent we made that others now use
         // (looked at only now: reading each directory first cost ~0.15 ms per hierarchy)
