@@ -1,6 +1,7 @@
 // `tsrunc init`: the fresh engine create, run and exec start (linux/engine.ts). It reads one plan
-// from the sync socket, takes what the stages need, and becomes stage 1 of the container's init
-// (init.ts) or of an exec (exec.ts). Same rules as init.ts: synchronous calls, no console.
+// from the sync socket, takes what the stages need, and becomes the container's PID 1 (when it
+// was started in the container's pid namespace), stage 1 of the container's init (init.ts) or
+// stage 1 of an exec (exec-stages.ts). Same rules as init.ts: synchronous calls, no console.
 import { writeFile } from "../linux/file";
 import { O, F_SETFD, FD_CLOEXEC, type Sys } from "../sys";
 import type { Mount } from "../spec/types";

@@ -1,4 +1,5 @@
-// The init side of create: code that runs in forked children (stage diagram in linux/process.ts).
+// The init side of create: code that runs in the init engine and, when it has to clone PID 1,
+// its clone (stage diagram in linux/process.ts).
 // Rules: synchronous calls only, no console, no promises; finish with execve or sys.exit; report
 // failures to the parent as one "error" message, never on the container's stdio.
 import { CLONE, PR, O, SIGNALS, type Sys } from "../sys";

@@ -1,17 +1,20 @@
-// Process creation for a JS engine. Stage diagram (see DESIGN.md §1):
+// Process creation for a JS engine. Stages (README "How a container starts"; this changed
+// DESIGN.md §1, where the parent forks its own engine):
 //
-//   tsrunc (parent, multi-threaded engine)
-//     │ madvise(MADV_DOFORK) on every mapping, then fork()
-//     ├─ stage 1 (one thread): setns(joined namespaces), unshare(user) ⇄ parent writes id maps,
-//     │     unshare(the other namespaces), write timens offsets, clone(CLONE_PARENT)
-//     │     reports stage 2's host pid, then _exit(0)
-//     └─ stage 2 (sibling of stage 1, child of the parent; PID 1 in a new pid namespace):
-//           rootfs, pivot_root, process attributes, report "ready", wait on exec.fifo, execve
+//   tsrunc (parent, multi-threaded engine: it never forks)
+//     │ posix_spawn of `tsrunc init` (linux/engine.ts), inside unshare(CLONE_NEWPID) when it can
+//     └─ the init engine (one thread, JIT tiers off)
+//          usual case: it is PID 1 of the new pid namespace already: it joins and creates the
+//            other namespaces and goes on as stage 2 itself (init.ts runStage1 -> runStage2)
+//          otherwise (user or time namespace, a joined pid or mount namespace, idmapped mounts):
+//            stage 1: setns(joined namespaces), unshare(user) ⇄ parent writes id maps,
+//            unshare(the other namespaces), write timens offsets, clone(CLONE_PARENT), report
+//            stage 2's host pid, _exit(0); stage 2 (PID 1, a child of the parent):
+//          stage 2: rootfs, pivot_root, process attributes, "ready", exec.fifo, execve
 //
-// V8 and JSC mark their heaps MADV_DONTFORK, so a plain fork() gives a child without a heap that
-// dies with SIGSEGV at once; MADV_DOFORK undoes that. unshare(CLONE_NEWUSER) and setns() into user
-// and mount namespaces need a single-threaded caller (EINVAL otherwise), which only the freshly
-// forked child is.
+// JSC marks its JIT memory MADV_DONTFORK, so a clone or fork without MADV_DOFORK gives a child
+// that dies with SIGSEGV at the first call into it. unshare(CLONE_NEWUSER) and setns() into user
+// and mount namespaces need a single-threaded caller (EINVAL otherwise).
 import { readFile } from "./file";
 import { realSys, type Sys } from "../sys";
 
