@@ -68,7 +68,9 @@ export function startOpened(sys: Sys, saved: SavedState, dir: string, fd: number
  * Opening the fifo releases the init (its open for writing returns); it then runs its
  * startContainer hooks and writes "0", or "1" and the reason, and its execve closes the fifo.
  * Until the init's open has returned, a read sees EOF (no writer yet): then poll briefly; once it
- * has, a blocking read returns as soon as the init writes, with no polling delay.
+ * has, a blocking read returns as soon as the init writes, with no polling delay. After "0" we
+ * read on to that EOF, like runc: when start returns, the container's program is running (a
+ * caller may look at /proc/<pid> at once).
  */
 function readInitReply(sys: Sys, fd: number, saved: SavedState): string {
   sys.fcntl(fd, F_SETFL, sys.fcntl(fd, F_GETFL, 0) & ~O.NONBLOCK);
@@ -76,7 +78,10 @@ function readInitReply(sys: Sys, fd: number, saved: SavedState): string {
   const read = (): string => buf.toString("utf8", 0, sys.read(fd, buf));
   for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
     let got = read();
-    if (got === "0") return got; // not waiting for EOF, which comes with the init's execve
+    if (got === "0") {
+      while (read()) { /* nothing more comes before the execve closes the fifo */ }
+      return got;
+    }
     if (got) {
       // "1" and the reason: the init exits after writing, so EOF ends the message
       for (let more = read(); more; more = read()) got += more;
