@@ -20,10 +20,10 @@ describe("priming the cgroup grace period (linux/cgroups/prime.ts)", () => {
     expect(primeCandidates("3:cpu,cpuacct:/docker/abc\n")).toEqual(["/sys/fs/cgroup/cpu,cpuacct/docker/abc/cgroup.procs"]);
   });
 
-  test("nothing readable: no candidates, nothing written", () => {
+  test("without bun:ffi, through Sys; nothing readable: no candidates, nothing written", () => {
     expect(primeCandidates("")).toEqual([]);
     const sys = new FakeSys();
-    primeCgroupMovesNow(() => sys);
+    primeCgroupMovesNow(() => sys, () => { throw new Error("no bun:ffi"); });
     expect(sys.callsOf("writeInBackground")).toEqual([]);
   });
 });
