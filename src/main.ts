@@ -1,4 +1,6 @@
 import { initEngineFds } from "./linux/init-fds";
+import { commandOf } from "./cli/command";
+import { primeCgroupMovesNow } from "./linux/cgroups/prime";
 
 // `tsrunc init` is the engine that create, run and exec start for the container side
 // (linux/engine.ts), like `runc init`; it is not a command for people. Its code is a chunk of
@@ -8,5 +10,8 @@ if (init) {
   const atMain = performance.now();
   void Promise.all([import("./container/init-engine"), import("./sys")]).then(([m, s]) => m.initEngineMain(s.realSys(true), init, atMain));
 } else {
-  void import("./parent").then((p) => p.parentMain());
+  // create, run and exec: the cgroup grace period before anything else (parent.ts says why)
+  const command = commandOf(process.argv.slice(2));
+  if (command === "run" || command === "create" || command === "exec") primeCgroupMovesNow(() => (require("./sys") as typeof import("./sys")).realSys());
+  void import("./parent").then((p) => p.parentMain(command));
 }

@@ -1,21 +1,18 @@
 // The parent's start (create, run, exec and every other verb): main.ts imports it only when
 // this process is not an init engine.
-import { bundleOf, commandOf } from "./cli/command";
-import { exitNow, realSys } from "./sys";
+import { bundleOf } from "./cli/command";
+import { exitNow } from "./sys";
 import { startInitEngineEarly } from "./linux/engine";
-import { primeCgroupMovesNow } from "./linux/cgroups/prime";
 import { readFile } from "./linux/file";
 
-export function parentMain(): void {
-  // create, run and exec: the cgroup grace period and the init engine get going before the rest.
-  // Priming first (with its own eight libc functions, sys/primer.ts): after a call that moved no
-  // task between cgroups (runc's run, or none), the grace period is the longest path, and this
-  // measured 21.5 ms against 24.0 ms with the spawn first. Rotated pairs of tsrunc runs favoured
-  // the spawn first (20.7 against 21.4 ms), because each run found the previous one's fast
-  // window still open: not the usual case.
-  const command = commandOf(process.argv.slice(2));
+export function parentMain(command: string | undefined): void {
+  // create, run and exec: the init engine gets going before the rest. main.ts has primed the
+  // cgroup grace period already (with its own eight libc functions, sys/primer.ts): after a call
+  // that moved no task between cgroups (runc's run, or none), the grace period is the longest
+  // path, and priming first measured 21.5 ms against 24.0 ms with the spawn first. Rotated pairs
+  // of tsrunc runs favoured the spawn first (20.7 against 21.4 ms), because each run found the
+  // previous one's fast window still open: not the usual case.
   if (command === "run" || command === "create" || command === "exec") {
-    primeCgroupMovesNow(realSys);
     startInitEngineEarly(command === "exec" ? undefined : peekConfig(bundleOf(process.argv.slice(2))));
   }
   // Exit as soon as the work is done. The engine's orderly teardown costs ~12 ms here (measured:

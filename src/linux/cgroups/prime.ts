@@ -16,7 +16,7 @@ let procsFile: string | undefined;
 let primer: Pick<Sys, "writeInBackground"> | undefined;
 
 /**
- * parent.ts, first thing, before it starts the init engine: the grace period is the longest
+ * main.ts, first thing, before parent.ts starts the init engine: the grace period is the longest
  * wait of a create that follows no other cgroup move (after runc: 21.5 ms against 24.0 ms when
  * the spawn goes first; right after another create, the window is still open and the spawn first
  * wins by ~0.7 ms). Only /proc/self/cgroup is read, and the no-op move goes to where the cgroup2 hierarchy
