@@ -1,5 +1,5 @@
 import { fs } from "../linux/lazy-fs";
-import * as path from "node:path";
+import * as path from "../pathname";
 import type { Flags } from "./argv";
 import type { GlobalArgs } from "./globals";
 import type { Process } from "../spec/types";

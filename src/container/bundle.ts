@@ -2,7 +2,7 @@
 // unpacked with the tar package: entries with absolute paths or ".." are refused, links are
 // created as links and never followed while unpacking, so a hostile tarball stays inside.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { UsageError } from "../errors";
 import { defaultSpec } from "../spec/default";
 

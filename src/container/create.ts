@@ -2,7 +2,7 @@
 // second engine (linux/engine.ts, init-engine.ts, init.ts); the numbered "sync" comments mark
 // where the two meet over the socketpair.
 import { fs } from "../linux/lazy-fs";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
 import { ConfigError, UsageError, StepError, step, errnoOf } from "../errors";

@@ -6,7 +6,7 @@
 //     └─ stage 2 (our child): wait until the parent put it in the container's cgroups,
 //          apply the process attributes, execve; the CLOEXEC sync socket closes on success
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { type Sys } from "../sys";
 import type { Spec } from "../spec/types";
 import { UsageError, StepError, step } from "../errors";

@@ -1,7 +1,7 @@
 // start, kill, delete, state, list: the verbs that act on an existing container's state.
 import { fs } from "../linux/lazy-fs";
 import { exists } from "../linux/file";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { O, SIGNALS, ESRCH, F_GETFL, F_SETFL, type Sys } from "../sys";
 import { UsageError, SysError, step } from "../errors";
 import { log } from "../log";

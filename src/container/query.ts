@@ -1,7 +1,7 @@
 // The read-only verbs (state, list, and the lookup ps/events use): no lock, no koffi, and only
 // the state module, because `state` is the call container engines make most often.
 import { pathExists } from "../linux/file";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { UsageError } from "../errors";
 import { readSaved, stateDir, ociState, listIds, type SavedState } from "../state/state";
 import { validateId } from "../spec/id";

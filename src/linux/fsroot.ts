@@ -5,7 +5,7 @@
 import { O, RESOLVE, S_IF, ENOENT, EEXIST, type Sys } from "../sys";
 import { SysError } from "../errors";
 import { fs } from "./lazy-fs";
-import { posix } from "node:path";
+import { posix } from "../pathname";
 
 const IN_ROOT = RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS;
 

@@ -3,7 +3,7 @@
 // schemata lines set L3 cache and memory bandwidth allocation; enableMonitoring adds a
 // monitoring group under it.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../pathname";
 import { step } from "../errors";
 
 export interface IntelRdt { closID?: string; l3CacheSchema?: string; memBwSchema?: string; schemata?: string[]; enableMonitoring?: boolean }

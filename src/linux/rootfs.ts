@@ -1,6 +1,6 @@
 // The container's filesystem view: propagation, the rootfs bind, config mounts, pivot_root,
 // masked and read-only paths (runc's prepareRootfs/finalizeRootfs order).
-import * as path from "node:path";
+import * as path from "../pathname";
 import { fs } from "./lazy-fs";
 import type { Stats } from "node:fs";
 import { readFile } from "./file";

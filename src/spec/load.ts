@@ -1,7 +1,7 @@
 // Reads and checks a bundle's config.json: the first step of create, before any side effect.
 // Every problem found is reported at once, so a person fixes the file in one round.
 import { readFile } from "../linux/file";
-import { join } from "node:path";
+import { join } from "../pathname";
 import { ConfigError, errnoOf, errnoText } from "../errors";
 import { locateJsonError } from "./json-error";
 import { validateSchema } from "./schema";

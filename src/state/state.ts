@@ -1,6 +1,6 @@
 // Container state on disk: <root>/<id>/state.json (written atomically: tmp + rename) and
 // <root>/<id>/exec.fifo while the container is created but not started.
-import * as path from "node:path";
+import * as path from "../pathname";
 import { fs } from "../linux/lazy-fs";
 import { writeFile, readText, pathExists } from "../linux/file";
 import { realSys } from "../sys";

@@ -1,7 +1,7 @@
 // Device access rules (linux.resources.devices) for the cgroup v1 devices controller. The
 // config's rules come first, then the devices every container needs (runc's AllowedDevices),
 // so a config that denies everything still gets /dev/null and a pty.
-import * as path from "node:path";
+import * as path from "../../pathname";
 import type { DeviceCgroup } from "../../spec/types";
 import { fsIO, type CgroupIO } from "./fsio";
 

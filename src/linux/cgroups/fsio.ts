@@ -1,8 +1,8 @@
 // Reading and writing cgroupfs files, shared by every controller module. Controllers receive a
 // `CgroupIO` so tests can run them against temporary directories shaped like cgroupfs (and inject
 // kernel answers such as EBUSY or a stuck FREEZING) without root.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs } from "../lazy-fs";
+import * as path from "../../pathname";
 import { errnoText } from "../../errors";
 
 export interface CgroupIO {

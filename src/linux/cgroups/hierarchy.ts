@@ -1,7 +1,7 @@
 // Finding the container's cgroup directory on every mounted hierarchy (v1 controllers, named
 // hierarchies like name=systemd, and the cgroup2 unified mount), the way runc's fs driver does.
 import { readFile } from "../file";
-import * as path from "node:path";
+import * as path from "../../pathname";
 
 export interface Hierarchy {
   /** "memory", "cpu,cpuacct", "name=systemd" or "" for cgroup2 */

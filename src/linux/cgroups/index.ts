@@ -1,7 +1,7 @@
 // Cgroup placement shared by every driver: create the container's directories, move a process
 // in, remove them on delete. Resource limits, freezing and stats: driver.ts.
 import { fs } from "../lazy-fs";
-import * as path from "node:path";
+import * as path from "../../pathname";
 import { step } from "../../errors";
 import { cgroupMode } from "./driver";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";

@@ -6,7 +6,7 @@ import { errnoOf } from "../../errors";
 
 /** through Sys once it is loaded (delete), else node:fs */
 const rmdir = (d: string) => (sysLoaded() ? realSys().rmdir(d) : fs.rmdirSync(d));
-import * as path from "node:path";
+import * as path from "../../pathname";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
 /** runc's GetAllPids: cgroup.procs of the directory and every sub-cgroup below it */

@@ -2,7 +2,7 @@
 // slice, as runc reads it (docs/systemd.md): "system.slice:tsrunc:abc" → tsrunc-abc.scope in
 // system.slice; an empty slice means system.slice; a name ending in ".slice" is itself a slice
 // (made under the given one) and the prefix is ignored.
-import * as path from "node:path";
+import * as path from "../../../pathname";
 import { dirsAt, type CgroupDir, type Hierarchy } from "../hierarchy";
 
 export interface SystemdUnit {

@@ -3,7 +3,7 @@
 // keeps the values of create and writes them back whenever it re-realizes the unit's cgroup
 // (daemon-reload, any property change), silently undoing the update.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../../../pathname";
 import type { Resources } from "../../../spec/types";
 import type { CgroupDriver } from "../driver";
 import type { CgroupDir } from "../hierarchy";

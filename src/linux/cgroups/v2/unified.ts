@@ -1,6 +1,6 @@
 // linux.resources.unified: raw cgroup v2 key/values (config-linux.md "Unified"), written last so
 // they override the converted fields, as runc's setUnified does. Keys are validated first.
-import * as path from "node:path";
+import * as path from "../../../pathname";
 import type { Resources } from "../../../spec/types";
 import { CgroupFiles, fsIO, UnsupportedResource, type CgroupIO } from "../fsio";
 
