@@ -159,6 +159,9 @@ export class FakeSys implements Sys {
     return this.waitResults.shift() ?? { pid, status: 0 };
   }
   kill(pid: number, sig: number): void { this.record("kill", [pid, sig]); }
+  pidfdOpen(pid: number): number { this.record("pidfdOpen", [pid]); return this.fd(); }
+  pidfdSendSignal(pidfd: number, sig: number): void { this.record("pidfdSendSignal", [pidfd, sig]); }
+  waitReadable(fd: number, timeoutMs: number): boolean { this.record("waitReadable", [fd, timeoutMs]); return true; }
   getpid(): number { this.record("getpid", []); return this.pid; }
   madvise(addr: bigint, len: bigint, advice: number): number { this.record("madvise", [addr, len, advice]); return 0; }
 

@@ -96,7 +96,8 @@ export function statusOf(s: SavedState, dir: string): Status {
   return "running";
 }
 
-function isFrozen(s: SavedState): boolean {
+/** whether the container's freezer holds it (v1 freezer.state, or cgroup.freeze on a v2 host) */
+export function isFrozen(s: SavedState): boolean {
   for (const d of s.cgroupDirs) {
     try {
       if (d.includes("/freezer/")) return readText(path.join(d, "freezer.state")).trim() === "FROZEN";

@@ -19,6 +19,7 @@ export const LIBC = {
   _exit: ["void", ["i32"]],
   waitpid: ["i32", ["i32", "buf", "i32"]],
   kill: ["i32", ["i32", "i32"]],
+  poll: ["i32", ["buf", "u64", "i32"]],
   getpid: ["i32", []],
   madvise: ["i32", ["u64", "u64", "i32"]],
   unshare: ["i32", ["i32"]],

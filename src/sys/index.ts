@@ -16,6 +16,12 @@ export interface Sys {
   exit(code: number): never;
   waitpid(pid: number, flags: number): WaitResult;
   kill(pid: number, sig: number): void;
+  /** pidfd_open(2): an fd that names this very process, whatever its pid becomes (O_CLOEXEC) */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(2): no recycled pid can receive it */
+  pidfdSendSignal(pidfd: number, sig: number): void;
+  /** poll(2) for POLLIN on one fd (a pidfd: the process has exited); false on timeout */
+  waitReadable(fd: number, timeoutMs: number): boolean;
   getpid(): number;
   madvise(addr: bigint, len: bigint, advice: number): number;
 

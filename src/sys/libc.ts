@@ -8,7 +8,7 @@ const SYS_fstat = 5, SYS_newfstatat = 262, SYS_rt_sigaction = 13, SYS_pivot_root
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const SYS_ioprio_set = 251, SYS_sched_setattr = 314, SYS_set_mempolicy = 238;
 const SYS_open_tree = 428, SYS_move_mount = 429;
-const SYS_close_range = 436, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
+const SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434, SYS_close_range = 436, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_keyctl = 250;
 const KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 const O_RDONLY_CLOEXEC = 0o2000000;
@@ -74,6 +74,18 @@ export function createLibcSys(ffi: Backend): Sys {
       return { pid: r, status: st.readInt32LE(0) };
     },
     kill: (pid, sig) => void check(c.kill(pid, sig), "kill", `pid ${pid} signal ${sig}`),
+    pidfdOpen: (pid) => check(sys6(SYS_pidfd_open, pid, 0), "pidfd_open", `pid ${pid}`),
+    pidfdSendSignal: (pidfd, sig) => void check(sys6(SYS_pidfd_send_signal, pidfd, sig, 0, 0), "pidfd_send_signal", `signal ${sig}`),
+    waitReadable(fd, timeoutMs) {
+      const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events, revents; }
+      pfd.writeInt32LE(fd, 0);
+      pfd.writeInt16LE(1 /* POLLIN */, 4);
+      for (;;) {
+        const r = Number(c.poll(pfd, 1, timeoutMs));
+        if (r >= 0) return r > 0;
+        if (errno() !== 4 /* EINTR: a signal handler ran; the wait is short, start it again */) check(r, "poll", `fd ${fd}`);
+      }
+    },
     getpid: () => Number(c.getpid()),
     madvise: (a, len, advice) => Number(c.madvise(a, len, advice)),
 

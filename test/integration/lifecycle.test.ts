@@ -111,6 +111,22 @@ describe("lifecycle", () => {
     waitFor(() => state(id).status === "stopped", "stopped");
   });
 
+  test("delete --force kills every process: the kernel's in a pid namespace of its own, ours in a shared one", () => {
+    const gone = (p: number) => !fs.existsSync(`/proc/${p}/cmdline`) || fs.readFileSync(`/proc/${p}/cmdline`, "utf8") === "";
+    for (const shared of [false, true]) {
+      const id = newId(shared ? "delshared" : "delpidns");
+      const pid = runDetached(id, bundle(["sh", "-c", "sleep 30 & sleep 31 & wait"], (c) => {
+        if (shared) c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== "pid");
+      }));
+      waitFor(() => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ").length === 2, "two children");
+      const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ").map(Number);
+      ok(["delete", "--force", id]);
+      // delete returns once the init has exited, and its cgroups are gone, so no process is left
+      expect([pid, ...kids].filter((p) => !gone(p))).toEqual([]);
+      expect(fs.existsSync(path.join(ROOT, id))).toBe(false);
+    }
+  });
+
   test("list shows containers as a table, json and ids", () => {
     const id = newId("list");
     runDetached(id, bundle(["sleep", "30"]));
