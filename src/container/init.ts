@@ -26,6 +26,7 @@ import { initHookSync, runHooksInInit, type HookState } from "../linux/hooks";
 // path (the module graph is in the executable, so a load after pivot_root works too)
 const terminal = () => require("../linux/terminal") as typeof import("../linux/terminal");
 import { setCpuAffinity } from "../linux/sched";
+import { bytes } from "../sys/bytes";
 
 /** What the parent decides and sends to the init engine as JSON (engine.ts, init-engine.ts). */
 export interface InitPlan {
@@ -216,17 +217,17 @@ function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
       runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
     } catch (e) {
       // `start` reads this: a byte other than "0" and the reason
-      sys.write(w, Buffer.from(`1${e instanceof Error ? e.message : String(e)}`));
+      sys.write(w, bytes(`1${e instanceof Error ? e.message : String(e)}`));
       sys.exit(1);
     }
     setCpuAffinity(sys, proc.execCPUAffinity?.final, "final");
     loadSeccompLate(proc, seccomp, () => {});
-    sys.write(w, Buffer.from("0"));
+    sys.write(w, bytes("0"));
     try {
       sys.execve(exe, proc.args!, plan.env);
     } catch (e) {
       // `start` has returned by now: the container's stderr is the only place left to say why
-      try { sys.write(2, Buffer.from(`tsrunc: exec ${JSON.stringify(proc.args![0])}: ${e instanceof Error ? e.message : e}\n`)); } catch { /* no stderr */ }
+      try { sys.write(2, bytes(`tsrunc: exec ${JSON.stringify(proc.args![0])}: ${e instanceof Error ? e.message : e}\n`)); } catch { /* no stderr */ }
       sys.exit(127);
     }
   } catch (e) {

@@ -3,6 +3,7 @@
 // Sys rather than node:fs, which the init engine does not load (linux/lazy-fs.ts).
 import { realSys } from "../sys";
 import { errnoOf } from "../errors";
+import { bytes } from "../sys/bytes";
 
 export type SyncMsg =
   | { type: "plan"; kind: "create"; plan: import("./init").InitPlan }
@@ -21,7 +22,7 @@ export type SyncMsg =
   | { type: "error"; message: string; errno?: number };
 
 export function send(fd: number, msg: SyncMsg): void {
-  const b = Buffer.from(JSON.stringify(msg) + "\n");
+  const b = bytes(JSON.stringify(msg) + "\n");
   const sys = realSys();
   for (let off = 0; off < b.length; ) off += sys.write(fd, b.subarray(off));
 }

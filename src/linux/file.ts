@@ -2,6 +2,7 @@
 // lazy-fs.ts): small files, under /proc, the state directory and the cgroup trees.
 import { O, realSys, sysLoaded, type Sys } from "../sys";
 import { fs } from "./lazy-fs";
+import { bytes } from "../sys/bytes";
 
 export function readFile(path: string, sys: Sys = realSys()): string {
   const fd = sys.open(path, O.RDONLY | O.CLOEXEC, 0);
@@ -26,7 +27,7 @@ export function readFile(path: string, sys: Sys = realSys()): string {
 export function writeFile(path: string, data: string, sys: Sys = realSys(), mode?: number): void {
   const fd = sys.open(path, O.WRONLY | O.CLOEXEC | (mode === undefined ? 0 : O.CREAT | O.TRUNC), mode ?? 0);
   try {
-    const b = Buffer.from(data);
+    const b = bytes(data);
     for (let off = 0; off < b.length;) off += sys.write(fd, b.subarray(off));
   } finally {
     sys.close(fd);
@@ -58,7 +59,7 @@ export function pathExists(path: string): boolean {
 
 /** all of text to fd (stdout, stderr, a log), through Sys once it is loaded, else node:fs */
 export function writeAll(fd: number, text: string): void {
-  const b = Buffer.from(text);
+  const b = bytes(text);
   if (sysLoaded()) {
     const sys = realSys();
     for (let off = 0; off < b.length;) off += sys.write(fd, b.subarray(off));

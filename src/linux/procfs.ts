@@ -14,6 +14,7 @@
 //     kernel, so it costs one syscall to not depend on openat2's flags alone).
 import { ENOENT, O, RESOLVE, type Sys } from "../sys";
 import { SysError } from "../errors";
+import { bytes } from "../sys/bytes";
 
 /** statfs(2) f_type of procfs */
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -66,7 +67,7 @@ export function writeProc(sys: Sys, rels: string[], value: string, missingOk = f
       }
       try {
         requireProcfs(sys, fd, where);
-        const data = Buffer.from(value);
+        const data = bytes(value);
         let n: number;
         try { n = sys.write(fd, data); } catch (e) {
           throw e instanceof SysError ? new SysError("write", e.errno, where) : e;

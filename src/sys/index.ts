@@ -150,19 +150,20 @@ export function sysLoaded(): boolean {
 
 /** The Sys of the verbs: realSys(), loaded on its first call, so verbs that make none skip it. */
 export function lazySys(): Sys {
-  return new Proxy({} as Sys, { get: (_t, k) => realSys()[k as keyof Sys] });
+  return new Proxy({} as Sys, { get: (_t, k) => realSys("verbs")[k as keyof Sys] });
 }
 
 /**
  * The Sys of the real kernel: through Bun's FFI (sys/ffi.ts), or koffi where the JIT is off.
- * init: bind the init engine's functions first (sys/ffi.ts), not those of the verbs' first steps.
+ * init: bind the init engine's functions first (sys/ffi.ts), not those of create's first steps;
+ * "verbs": those of start, kill and delete (lazySys).
  */
-export function realSys(init = false): Sys {
+export function realSys(init: boolean | "verbs" = false): Sys {
   if (!real) {
     const { createLibcSys } = require("./libc") as typeof import("./libc");
     let backend;
     try {
-      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(init);
+      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(init === true ? "init" : init || "early");
     } catch {
       // "bun:ffi requires the JIT": an engine started with BUN_JSC_useJIT=0
       backend = (require("./koffi") as typeof import("./koffi")).koffiBackend();

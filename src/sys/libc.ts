@@ -3,6 +3,7 @@
 import { SysError } from "../errors";
 import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
 import { LIBC, type Backend, type CArg, type CName } from "./abi";
+import { bytes, cBytes } from "./bytes";
 
 const SYS_fstat = 5, SYS_newfstatat = 262, SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
@@ -34,7 +35,7 @@ export function createLibcSys(ffi: Backend): Sys {
     return Number(r);
   }
   const q = (s: string) => JSON.stringify(s);
-  const cstr = (s: string) => Buffer.from(s + "\0");
+  const cstr = cBytes;
   const addr = (b: Uint8Array | null) => (b ? ffi.address(b) : 0n);
   type SysArg = number | bigint | string | Uint8Array | null | undefined;
   const asBuf = (a: SysArg) => (typeof a === "string" ? cstr(a) : a);
@@ -214,7 +215,7 @@ export function createLibcSys(ffi: Backend): Sys {
     sendFd(sock, fd, data) {
       const ctl = Buffer.alloc(24); // CMSG_SPACE(sizeof(int)): cmsghdr {len, level, type} + fd + pad
       ctl.writeBigUInt64LE(20n, 0); ctl.writeInt32LE(1 /* SOL_SOCKET */, 8); ctl.writeInt32LE(1 /* SCM_RIGHTS */, 12); ctl.writeInt32LE(fd, 16);
-      const d = Buffer.from(data || " ");
+      const d = bytes(data || " ");
       const { m, iov } = msghdr(d, ctl);
       check(c.sendmsg(sock, m, 0), "sendmsg", "(SCM_RIGHTS)");
       void iov;
@@ -287,7 +288,7 @@ export function createLibcSys(ffi: Backend): Sys {
     },
     stat: (path) => statAt(path, 0, "stat"),
     lstat: (path) => statAt(path, 0x100 /* AT_SYMLINK_NOFOLLOW */, "lstat"),
-    setgroups(gids) { check(c.setgroups(gids.length, gids.length ? Buffer.from(Uint32Array.from(gids).buffer) : null), "setgroups", gids.join(",")); },
+    setgroups(gids) { check(c.setgroups(gids.length, gids.length ? new Uint8Array(new Uint32Array(gids).buffer) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),
     setresgid: (gid) => void check(c.setresgid(gid, gid, gid), "setresgid", String(gid)),
     prctl: (o, a2, a3 = 0, a4 = 0, a5 = 0) => check(c.prctl(o, a2, a3, a4, a5), "prctl", String(o)),

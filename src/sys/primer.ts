@@ -3,6 +3,7 @@
 // functions it needs and nothing else of sys/ (libc.ts and the shared tables load after it,
 // ~0.6 ms). Throws where bun:ffi cannot load (no JIT): the caller then primes through Sys.
 import type * as BunFFI from "bun:ffi";
+import { cBytes } from "./bytes";
 
 /**
  * Reads /proc/self/cgroup, and for the first of `candidates(it)` that opens, writes `data` to it
@@ -20,7 +21,7 @@ export function primeFromProcSelfCgroup(candidates: (procSelfCgroup: string) => 
     pthread_create: { args: [T.ptr, T.ptr, T.ptr, T.ptr], returns: T.i32 },
     pthread_detach: { args: [T.u64], returns: T.i32 },
   });
-  const cstr = (s: string) => ptr(Buffer.from(s + "\0"));
+  const cstr = (s: string) => ptr(cBytes(s));
   const fd = c.open(cstr("/proc/self/cgroup"), 0o2000000 /* O_RDONLY|O_CLOEXEC */);
   if (fd < 0) return undefined;
   const buf = Buffer.alloc(8192);
