@@ -3,6 +3,11 @@
 // Nothing outside src/sys/ imports an FFI.
 
 export * from "./constants";
+// static imports: a first require() of a chunk cost ~0.9 ms here (measured before the init
+// engine's spawn); these modules only define functions until realSys() is called
+import { createLibcSys } from "./libc";
+import { ffiBackend } from "./ffi";
+import { koffiBackend } from "./koffi";
 
 export interface WaitResult { pid: number; status: number }
 
@@ -160,13 +165,12 @@ export function lazySys(): Sys {
  */
 export function realSys(init: boolean | "verbs" = false): Sys {
   if (!real) {
-    const { createLibcSys } = require("./libc") as typeof import("./libc");
     let backend;
     try {
-      backend = (require("./ffi") as typeof import("./ffi")).ffiBackend(init === true ? "init" : init || "early");
+      backend = ffiBackend(init === true ? "init" : init || "early");
     } catch {
       // "bun:ffi requires the JIT": an engine started with BUN_JSC_useJIT=0
-      backend = (require("./koffi") as typeof import("./koffi")).koffiBackend();
+      backend = koffiBackend();
     }
     real = createLibcSys(backend);
   }

@@ -1,7 +1,8 @@
 // The Sys of the real kernel, over one of two FFIs (abi.ts): structs are laid out here, by hand,
 // for x86_64, so both FFIs only pass integers, strings and buffers.
 import { SysError } from "../errors";
-import { CLONE, SIGCHLD, mountFlagNames, type Sys, type MountSetattr } from "./index";
+import { CLONE, SIGCHLD, mountFlagNames } from "./constants";
+import type { Sys, MountSetattr } from "./index";
 import { LIBC, type Backend, type CArg, type CName } from "./abi";
 import { bytes, cBytes } from "./bytes";
 
