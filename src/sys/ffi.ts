@@ -2,7 +2,9 @@
 // koffi's load (its addon and libstdc++) 2-3 ms, and that is on the critical path of every create.
 // It needs the JIT (the init engine runs with it on and every tier off, linux/engine.ts); where
 // the JIT is off, realSys() falls back to koffi.
-import type * as BunFFI from "bun:ffi";
+// statically: a process's first require() costs ~0.2 ms more than the module; importing bun:ffi
+// works without the JIT too (only dlopen then throws, and realSys() takes koffi)
+import * as BunFFI from "bun:ffi";
 import { LIBC, bindOnce, type Backend, type CArg, type CFn, type CName, type CType } from "./abi";
 import { cBytes } from "./bytes";
 
@@ -25,7 +27,7 @@ const VERBS: CName[] = ["open", "read", "write", "close", "flock", "syscall", "r
 /** first: whose functions the first batch binds (the init engine's, create's or the small verbs') */
 export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend {
   // loaded here, not at the top: --version and state make no libc calls
-  const { dlopen, FFIType, ptr, read } = require("bun:ffi") as typeof BunFFI;
+  const { dlopen, FFIType, ptr, read } = BunFFI;
   const T: Record<CType, BunFFI.FFITypeOrString> = {
     i32: FFIType.i32, u32: FFIType.u32, i64: FFIType.i64, u64: FFIType.u64,
     str: FFIType.ptr, buf: FFIType.ptr, strv: FFIType.ptr, ptr: FFIType.ptr, void: FFIType.void,

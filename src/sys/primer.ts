@@ -2,7 +2,7 @@
 // can make it: the grace period is on create's longest path, so this loads bun:ffi with the eight
 // functions it needs and nothing else of sys/ (libc.ts and the shared tables load after it,
 // ~0.6 ms). Throws where bun:ffi cannot load (no JIT): the caller then primes through Sys.
-import type * as BunFFI from "bun:ffi";
+import * as BunFFI from "bun:ffi";
 import { cBytes } from "./bytes";
 
 /**
@@ -10,7 +10,7 @@ import { cBytes } from "./bytes";
  * from a libc thread of its own (see writeInBackground in libc.ts): returns that file.
  */
 export function primeFromProcSelfCgroup(candidates: (procSelfCgroup: string) => string[], data: string): string | undefined {
-  const { dlopen, FFIType: T, ptr } = require("bun:ffi") as typeof BunFFI;
+  const { dlopen, FFIType: T, ptr } = BunFFI;
   const { symbols: c } = dlopen("libc.so.6", {
     open: { args: [T.ptr, T.i32], returns: T.i32 },
     read: { args: [T.i32, T.ptr, T.u64], returns: T.i64 },
