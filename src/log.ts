@@ -1,6 +1,5 @@
 // Logging the way clients read it: with --log FILE --log-format json one JSON object per line
 // ({"level","msg","time"}); podman, containerd and docker show the last "msg" to their users.
-import { fs } from "./linux/lazy-fs";
 import { writeAll } from "./linux/file";
 import { O, realSys, sysLoaded } from "./sys";
 
@@ -12,13 +11,9 @@ export function configureLog(opts: { file?: string; format?: string; debug?: boo
   cfg.file = opts.file ?? "";
   cfg.json = opts.format === "json";
   cfg.debug = !!opts.debug;
-  // create and run have Sys loaded by now (main.ts) and load node:fs only after the plan; the
-  // other verbs read their state with node:fs anyway
-  if (cfg.file) {
-    cfg.fd = sysLoaded()
-      ? realSys().open(cfg.file, O.WRONLY | O.APPEND | O.CREAT | O.CLOEXEC, 0o644)
-      : fs.openSync(cfg.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | 0o2000000, 0o644);
-  }
+  // through Sys: create and run have it loaded by now (main.ts), start, kill and delete load it
+  // anyway, and for the others it costs no more than node:fs (containerd and podman always pass --log)
+  if (cfg.file) cfg.fd = (sysLoaded() ? realSys() : realSys("verbs")).open(cfg.file, O.WRONLY | O.APPEND | O.CREAT | O.CLOEXEC, 0o644);
 }
 
 export function debugEnabled(): boolean {

@@ -31,7 +31,9 @@ export interface Parsed {
 export function positionals(command: string): { name: string; required: boolean; variadic: boolean }[] {
   return command.split(" ").slice(1).map((p) => {
     const name = p.slice(1, -1);
-    return { name: name.replace(/\.\.\.$/, ""), required: p.startsWith("<"), variadic: name.endsWith("...") };
+    // no regular expression: the process's first one costs ~0.1 ms, and every verb parses argv
+    const variadic = name.endsWith("...");
+    return { name: variadic ? name.slice(0, -3) : name, required: p.startsWith("<"), variadic };
   });
 }
 

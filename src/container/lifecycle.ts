@@ -111,7 +111,7 @@ export function pidsIn(dir: string): number[] {
 
 export function parseSignal(s: string | undefined): number {
   if (s === undefined || s === "") return SIGNALS.SIGTERM;
-  if (/^\d+$/.test(s)) {
+  if ([...s].every((ch) => ch >= "0" && ch <= "9")) { // no regular expression: a process's first costs ~0.1 ms
     const n = Number(s);
     if (n < 0 || n > 64) throw new UsageError(`invalid signal ${JSON.stringify(s)}`);
     return n;
