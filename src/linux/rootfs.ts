@@ -55,7 +55,8 @@ export function prepareRoot(sys: Sys, rootfs: string, propagation: string | unde
 export function mountPointOf(p: string, mountinfo = readFile("/proc/self/mountinfo")): string {
   let best = "/";
   for (const line of mountinfo.split("\n")) {
-    const mp = line.split(" ")[4]?.replace(/\\040/g, " ");
+    let mp = line.split(" ")[4];
+    if (mp?.includes("\\040")) mp = mp.split("\\040").join(" "); // a space in a mount point (no regular expression: see process.ts)
     if (mp && (p === mp || p.startsWith(mp.endsWith("/") ? mp : mp + "/")) && mp.length > best.length) best = mp;
   }
   return best;

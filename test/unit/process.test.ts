@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import {
-  assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount, nonDefaultSignals,
+  assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount, nonDefaultSignals, statusField,
 } from "../../src/linux/process";
 import { FakeSys } from "../fake-sys";
 
@@ -105,5 +105,22 @@ describe("nonDefaultSignals", () => {
   });
   test("none when every disposition is the default", () => {
     expect(nonDefaultSignals("SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n")).toEqual([]);
+  });
+});
+
+describe("statusField", () => {
+  const status = "Name:\tsh\nThreads:\t3\nSigQ:\t0/1\nThreadsX:\t9";
+  test("a field at the start, in the middle and at the end without a newline", () => {
+    expect(statusField(status, "Name")).toBe("sh");
+    expect(statusField(status, "Threads")).toBe("3");
+    expect(statusField(status, "ThreadsX")).toBe("9");
+  });
+  test("a missing field, or a name that is only another field's prefix, is empty", () => {
+    expect(statusField(status, "Thread")).toBe("");
+    expect(statusField(status, "Tgid")).toBe("");
+    expect(statusField("", "Name")).toBe("");
+  });
+  test("the live process: one of its fields", () => {
+    expect(Number(statusField(require("node:fs").readFileSync("/proc/self/status", "utf8"), "Pid"))).toBe(process.pid);
   });
 });
