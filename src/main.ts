@@ -1,5 +1,5 @@
 import { initEngineFds } from "./linux/init-fds";
-import { commandOf } from "./cli/command";
+import { commandOf, isFastVerb } from "./cli/command";
 import { primeCgroupMovesNow } from "./linux/cgroups/prime";
 
 // `tsrunc init` is the engine that create, run and exec start for the container side
@@ -13,5 +13,7 @@ if (init) {
   // create, run and exec: the cgroup grace period before anything else (parent.ts says why)
   const command = commandOf(process.argv.slice(2));
   if (command === "run" || command === "create" || command === "exec") primeCgroupMovesNow(() => (require("./sys") as typeof import("./sys")).realSys());
-  void import("./parent").then((p) => p.parentMain(command));
+  // the verbs engines call for every container load their own command module only (cli/fast.ts)
+  if (isFastVerb(command, process.argv)) void import("./cli/fast").then((f) => f.fastMain(command!, process.argv.slice(2)));
+  else void import("./parent").then((p) => p.parentMain(command));
 }

@@ -7,6 +7,11 @@ export function commandOf(argv: string[]): string | undefined {
   return w === "--version" ? undefined : w;
 }
 
+/** start, kill, delete and state without --help: main.ts runs them through cli/fast.ts */
+export function isFastVerb(command: string | undefined, argv: string[]): boolean {
+  return (command === "start" || command === "kill" || command === "delete" || command === "state") && !argv.includes("--help") && !argv.includes("-h");
+}
+
 /** the first word that is not a global flag (or "--version") */
 export function scanGlobals(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {

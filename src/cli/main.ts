@@ -1,10 +1,10 @@
 // tsrunc's entry point: runc-compatible argv (global flags, then a subcommand), exit code 1 and
 import { print } from "./output";
 // one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
-import { log, configureLog, timeline } from "../log";
-import { globalOptions, checkGlobals, type GlobalArgs } from "./globals";
-import { parseArgv, type CommandModule } from "./argv";
+import { globalOptions } from "./globals";
+import type { CommandModule } from "./argv";
 import { scanGlobals } from "./command";
+import { dispatch } from "./dispatch";
 import * as create from "./create";
 import * as run from "./run";
 import * as start from "./start";
@@ -40,18 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     await showHelp(argv.filter((a) => a !== "help"));
     return;
   }
-  try {
-    const { command, args } = parseArgv(argv, globalOptions, COMMANDS);
-    const g = args as unknown as GlobalArgs;
-    configureLog({ file: g.log, format: g["log-format"], debug: g.debug });
-    checkGlobals(g);
-    timeline.mark("engine start to main", atMain);
-    timeline.mark("argv parse");
-    await command.handler(args);
-  } catch (e) {
-    log.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 1;
-  }
+  await dispatch(argv, COMMANDS, atMain);
 }
 
 /** yargs renders the help from the same flag tables argv.ts parses with */
