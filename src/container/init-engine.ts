@@ -14,6 +14,7 @@ import { forkSingleThreaded, keepJitOnFork, threadCount } from "../linux/process
 import { userNamespaceFd } from "../linux/idmapped";
 import { isIdmapped } from "../linux/mountopts";
 import { seccompLib } from "../sys/seccomp";
+import { filter } from "../sys/arrays";
 
 export function initEngineMain(sys: Sys, fds: { sync: number; console: number }, atMain = 0): never {
   try {
@@ -64,7 +65,7 @@ export function initEngineMain(sys: Sys, fds: { sync: number; console: number },
 function idmappedMountNamespaces(sys: Sys, plan: InitPlan): Map<Mount, number> {
   const fds = new Map<Mount, number>();
   const { spec } = plan;
-  for (const m of (spec.mounts ?? []).filter(isIdmapped)) {
+  for (const m of filter(spec.mounts ?? [], isIdmapped)) {
     fds.set(m, userNamespaceFd(sys, m.uidMappings ?? spec.linux?.uidMappings ?? [], m.gidMappings ?? spec.linux?.gidMappings ?? []));
   }
   return fds;

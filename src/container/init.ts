@@ -27,6 +27,7 @@ import { initHookSync, runHooksInInit, type HookState } from "../linux/hooks";
 const terminal = () => require("../linux/terminal") as typeof import("../linux/terminal");
 import { setCpuAffinity } from "../linux/sched";
 import { bytes } from "../sys/bytes";
+import { some } from "../sys/arrays";
 
 /** What the parent decides and sends to the init engine as JSON (engine.ts, init-engine.ts). */
 export interface InitPlan {
@@ -83,7 +84,7 @@ export function runStage1(sys: Sys, plan: Init, r: SyncReader): never {
     if (plan.debug) send(plan.syncFd, { type: "debug", msg: `init threads before unshare: ${threadCount()}` });
     joinNamespaces(sys, nss);
     // a joined user namespace maps its own ids; our host uid 0 may be unmapped there (overflow uid)
-    if (nss.some((n) => n.type === "user" && n.path)) step("become root in the joined user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
+    if (some(nss, (n) => n.type === "user" && n.path)) step("become root in the joined user namespace", () => { sys.setresgid(0); sys.setresuid(0); });
     if (newNamespace(nss, "user")) {
       unshareUser(sys);
       send(plan.syncFd, { type: "userns" });
@@ -117,7 +118,7 @@ function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
     const { spec } = plan;
     const proc = spec.process!;
     const nss = spec.linux?.namespaces ?? [];
-    const inUserNs = newNamespace(nss, "user") || nss.some((n) => n.type === "user" && n.path);
+    const inUserNs = newNamespace(nss, "user") || some(nss, (n) => n.type === "user" && n.path);
     sys.umask(0);
     setCpuAffinity(sys, spec.process?.execCPUAffinity?.initial, "initial");
     // the parent's death must not leave a half-made container behind before exec
@@ -147,7 +148,7 @@ function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
     cgroupsMade();
     r.expect("joined", "wait to be moved into the cgroups");
     mark(plan, "stage 2 in the cgroups");
-    if (nss.some((n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
+    if (some(nss, (n) => n.type === "uts" && n.path)) setHostname(sys, spec.hostname, spec.domainname);
 
     mark(plan, "stage 2 mounts and devices");
     // the runtime's prestart/createRuntime hooks run now; then createContainer, in our namespaces

@@ -24,9 +24,10 @@ export const CAP_SETS: CapSetName[] = ["bounding", "effective", "inheritable", "
 export function unknownCapabilities(caps: Capabilities | undefined): string[] {
   const out: string[] = [];
   for (const set of CAP_SETS) {
-    (caps?.[set] ?? []).forEach((name, i) => {
-      if (!CAP_NAMES.includes(name)) out.push(`/process/capabilities/${set}/${i}: unknown capability ${JSON.stringify(name)}`);
-    });
+    const names = caps?.[set] ?? [];
+    for (let i = 0; i < names.length; i++) {
+      if (!CAP_NAMES.includes(names[i])) out.push(`/process/capabilities/${set}/${i}: unknown capability ${JSON.stringify(names[i])}`);
+    }
   }
   return out;
 }

@@ -165,5 +165,6 @@ function readOnlyExecutable(sys: Sys): number {
 
 /** true when the engine runs with the fork-safe options (checked before each fork) */
 export function engineIsForkSafe(): boolean {
-  return Object.entries(FORK_SAFE_ENGINE_ENV).every(([k, v]) => process.env[k] === v);
+  for (const [k, v] of Object.entries(FORK_SAFE_ENGINE_ENV)) if (process.env[k] !== v) return false; // no Array builtin: sys/arrays.ts
+  return true;
 }

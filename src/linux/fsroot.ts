@@ -6,6 +6,7 @@ import { O, RESOLVE, S_IF, ENOENT, EEXIST, type Sys } from "../sys";
 import { SysError } from "../errors";
 import { fs } from "./lazy-fs";
 import { posix } from "../pathname";
+import { filter } from "../sys/arrays";
 
 const IN_ROOT = RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS;
 
@@ -14,7 +15,7 @@ export function fdPath(fd: number): string {
 }
 
 export function components(p: string): string[] {
-  return p.split("/").filter((c) => c !== "" && c !== ".");
+  return filter(p.split("/"), (c) => c !== "" && c !== ".");
 }
 
 export function openRoot(sys: Sys, rootfs: string): number {

@@ -73,7 +73,8 @@ function envObject(env: string[] | undefined): Record<string, string> {
 
 /** From a forked init: fork, exec the hook with the state on a pipe, poll for its exit. */
 export function runHooksInInit(sys: Sys, kind: HookKind, hooks: Hook[] | undefined, state: HookState): void {
-  (hooks ?? []).forEach((h, i) => {
+  if (!hooks?.length) return; // the init engine's usual case: no Array builtin to compile (sys/arrays.ts)
+  hooks.forEach((h, i) => {
     const [r, w] = sys.pipe();
     const pid = forkSingleThreaded(sys);
     if (pid === 0) {

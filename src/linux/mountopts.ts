@@ -1,6 +1,7 @@
 // mounts[].options → mount(2) flags, propagation, mount_setattr(2) attributes and fs data,
 // with the same vocabulary as runc (mount(8) names plus r-prefixed recursive attributes).
 import { MS, MOUNT_ATTR } from "../sys/constants";
+import { some } from "../sys/arrays";
 
 export interface ParsedMountOptions {
   flags: number;
@@ -79,7 +80,7 @@ export function parseMountOptions(options: string[] | undefined): ParsedMountOpt
 }
 
 export function isBind(m: { type?: string; options?: string[] }): boolean {
-  return m.type === "bind" || !!m.options?.some((o) => o === "bind" || o === "rbind");
+  return m.type === "bind" || some(m.options, (o) => o === "bind" || o === "rbind");
 }
 
 /** every option name parseMountOptions applies, for `tsrunc features` */
@@ -87,5 +88,5 @@ export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGA
 
 /** an idmapped mount (linux/idmapped.ts): its own id maps, or the idmap/ridmap option */
 export function isIdmapped(m: { options?: string[]; uidMappings?: unknown[]; gidMappings?: unknown[] }): boolean {
-  return !!(m.uidMappings?.length || m.gidMappings?.length || m.options?.some((o) => o === "idmap" || o === "ridmap"));
+  return !!(m.uidMappings?.length || m.gidMappings?.length || some(m.options, (o) => o === "idmap" || o === "ridmap"));
 }

@@ -3,6 +3,7 @@ import { CLONE, O, type Sys } from "../sys";
 import type { Namespace, NamespaceType } from "../spec/types";
 import { step } from "../errors";
 import { assertSingleThreaded } from "./process";
+import { filter, some } from "../sys/arrays";
 
 export const NS_FLAG: Record<NamespaceType, number> = {
   pid: CLONE.NEWPID, network: CLONE.NEWNET, mount: CLONE.NEWNS, ipc: CLONE.NEWIPC,
@@ -19,25 +20,26 @@ export const NS_PROC_NAME: Record<NamespaceType, string> = {
 export const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
 
 export function hasNamespace(nss: Namespace[] | undefined, type: NamespaceType): boolean {
-  return !!nss?.some((n) => n.type === type);
+  return some(nss, (n) => n.type === type);
 }
 
 export function newNamespace(nss: Namespace[] | undefined, type: NamespaceType): boolean {
-  return !!nss?.some((n) => n.type === type && !n.path);
+  return some(nss, (n) => n.type === type && !n.path);
 }
 
 /** Opens every namespace path before any setns, since joining a mount namespace changes what paths mean. */
 export function joinNamespaces(sys: Sys, nss: Namespace[]): void {
-  const joins = nss.filter((n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  const joins = filter(nss, (n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   const fds: number[] = [];
   try {
     for (const n of joins) fds.push(step(`open ${n.type} namespace ${JSON.stringify(n.path)}`, () => sys.open(n.path!, O.RDONLY | O.CLOEXEC, 0)));
-    joins.forEach((n, i) =>
+    for (let i = 0; i < joins.length; i++) {
+      const n = joins[i];
       step(`join ${n.type} namespace ${JSON.stringify(n.path)}`, () => {
         if (n.type === "user" || n.type === "mount") assertSingleThreaded("setns");
         sys.setns(fds[i], NS_FLAG[n.type]);
-      }),
-    );
+      });
+    }
   } finally {
     for (const fd of fds) sys.close(fd);
   }
@@ -45,7 +47,9 @@ export function joinNamespaces(sys: Sys, nss: Namespace[]): void {
 
 /** The flags for unshare(2) of the namespaces to create, user excluded (it is made first, alone). */
 export function unshareFlags(nss: Namespace[]): number {
-  return nss.filter((n) => !n.path && n.type !== "user").reduce((f, n) => f | NS_FLAG[n.type], 0);
+  let flags = 0;
+  for (const n of nss) if (!n.path && n.type !== "user") flags |= NS_FLAG[n.type];
+  return flags;
 }
 
 export function unshareUser(sys: Sys): void {

@@ -17,6 +17,7 @@
 // and mount namespaces need a single-threaded caller (EINVAL otherwise).
 import { readFile } from "./file";
 import { realSys, type Sys } from "../sys";
+import { filter, find } from "../sys/arrays";
 
 const MADV_DOFORK = 11;
 const CLOSE_RANGE_CLOEXEC = 4;
@@ -97,7 +98,7 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** execvp's lookup, done by hand so the container's own PATH (from process.env) is used. */
 export function findExecutable(arg0: string, env: string[], exists: (p: string) => boolean): string {
   if (arg0.includes("/")) return arg0;
-  const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+  const pathVar = find(env, (e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
   for (const dir of pathVar.split(":")) {
     const candidate = `${dir || "."}/${arg0}`;
     if (exists(candidate)) return candidate;
@@ -121,7 +122,7 @@ export function isExecutableFile(p: string, sys: Sys = realSys()): boolean {
  */
 export function cloexecAllExcept(sys: Sys, keep: Set<number>): void {
   let first = 3;
-  for (const fd of [...keep].filter((k) => k >= 3).sort((a, b) => a - b)) {
+  for (const fd of filter([...keep], (k) => k >= 3).sort((a, b) => a - b)) {
     if (fd > first) sys.closeRange(first, fd - 1, CLOSE_RANGE_CLOEXEC);
     first = Math.max(first, fd + 1);
   }

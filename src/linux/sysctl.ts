@@ -3,11 +3,12 @@
 import type { Sys } from "../sys";
 import { step } from "../errors";
 import { writeProc } from "./procfs";
+import { some } from "../sys/arrays";
 
 export function sysctlPath(key: string): string {
   // "net.ipv4.ip_forward" and "net/ipv4/ip_forward" are both accepted, like runc
   const rel = key.includes("/") ? key : key.replace(/\./g, "/");
-  if (rel.split("/").some((c) => c === ".." || c === "")) throw new Error(`sysctl ${JSON.stringify(key)}: invalid name`);
+  if (some(rel.split("/"), (c) => c === ".." || c === "")) throw new Error(`sysctl ${JSON.stringify(key)}: invalid name`);
   return `/proc/sys/${rel}`;
 }
 

@@ -7,6 +7,7 @@
 import * as BunFFI from "bun:ffi";
 import { LIBC, bindOnce, type Backend, type CArg, type CFn, type CName, type CType } from "./abi";
 import { cBytes } from "./bytes";
+import { map, indicesOf } from "./arrays";
 
 // what create and run call until the init engine is spawned and the grace period primed
 const EARLY: CName[] = [
@@ -40,7 +41,7 @@ export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend
     const decl: Record<string, BunFFI.FFIFunction> = {};
     for (const name of names) {
       const [ret, args] = name === "__errno_location" ? ["ptr", []] as const : LIBC[name as CName];
-      decl[name] = { args: args.map((a) => T[a]), returns: T[ret] };
+      decl[name] = { args: map(args, (a) => T[a]), returns: T[ret] };
     }
     const lib = dlopen("libc.so.6", decl).symbols as unknown as Record<string, (...a: unknown[]) => unknown>;
     libs.push(lib);
@@ -73,15 +74,15 @@ export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend
     const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
     const raw = symbol(name);
     const keep: Uint8Array[] = [];
-    const a = args.map((v, i) => {
+    const a = map(args, (v, i) => {
       if (v === null || v === undefined) return null;
       switch (types[i]) {
         case "str": { const b = cstr(v as string); keep.push(b); return ptr(b); }
         case "buf": return address(v as Uint8Array);
         case "strv": {
-          const list = (v as string[]).map(cstr);
+          const list = map(v as string[], (s) => cstr(s));
           const arr = new BigUint64Array(list.length + 1);
-          list.forEach((b, j) => { arr[j] = BigInt(ptr(b)); });
+          for (let j = 0; j < list.length; j++) arr[j] = BigInt(ptr(list[j]));
           keep.push(...list, new Uint8Array(arr.buffer));
           return ptr(arr);
         }
@@ -103,8 +104,8 @@ export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend
       // what the argument types need (buffers go as they are: bun:ffi passes a typed array's memory)
       const [ret, types] = LIBC[name] as readonly [CType, readonly CType[]];
       const raw = symbol(name) as (...a: unknown[]) => number | bigint | null;
-      const strs = types.flatMap((t, i) => (t === "str" ? [i] : []));
-      const strvs = types.flatMap((t, i) => (t === "strv" ? [i] : []));
+      const strs = indicesOf(types, (t) => t === "str");
+      const strvs = indicesOf(types, (t) => t === "strv");
       if (!strs.length && !strvs.length && ret !== "ptr" && ret !== "void") f = raw as (...a: CArg[]) => number | bigint;
       else if (!strvs.length) {
         f = (...args) => {

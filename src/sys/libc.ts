@@ -5,6 +5,7 @@ import { CLONE, SIGCHLD, mountFlagNames } from "./constants";
 import type { Sys, MountSetattr } from "./index";
 import { LIBC, type Backend, type CArg, type CName } from "./abi";
 import { bytes, cBytes } from "./bytes";
+import { map } from "./arrays";
 
 const SYS_fstat = 5, SYS_newfstatat = 262, SYS_rt_sigaction = 13, SYS_pivot_root = 155, SYS_capget = 125, SYS_capset = 126, SYS_clone = 56;
 const SYS_bpf = 321, BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
@@ -50,7 +51,7 @@ export function createLibcSys(ffi: Backend): Sys {
   };
   const u64 = (...v: (number | bigint)[]) => {
     const b = Buffer.alloc(v.length * 8);
-    v.forEach((x, i) => b.writeBigUInt64LE(BigInt(x), i * 8));
+    for (let i = 0; i < v.length; i++) b.writeBigUInt64LE(BigInt(v[i]), i * 8);
     return b;
   };
   /** struct msghdr with one iovec and a control buffer (x86_64: 56 bytes) */
@@ -238,7 +239,7 @@ export function createLibcSys(ffi: Backend): Sys {
       // our own environ with `env` set in it for the call: building a copy through process.env
       // costs ~0.4 ms, and this is on create's critical path (engine.ts)
       const keys = Object.keys(env);
-      const saved = keys.map((k) => (c.getenv(k) ? process.env[k] : undefined));
+      const saved = map(keys, (k) => (c.getenv(k) ? process.env[k] : undefined));
       let nsFd = -1;
       try {
         for (const k of keys) check(c.setenv(k, env[k], 1), "setenv", k);
@@ -267,7 +268,7 @@ export function createLibcSys(ffi: Backend): Sys {
         return pid.readInt32LE(0);
       } finally {
         if (nsFd >= 0) c.close(nsFd);
-        keys.forEach((k, i) => (saved[i] === undefined ? c.unsetenv(k) : c.setenv(k, saved[i]!, 1)));
+        for (let i = 0; i < keys.length; i++) { if (saved[i] === undefined) c.unsetenv(keys[i]); else c.setenv(keys[i], saved[i]!, 1); }
       }
     },
     exitOnSignals(signals) {
