@@ -23,7 +23,8 @@ export function normalize(p: string): string {
 }
 
 export function join(...parts: string[]): string {
-  const s = parts.filter((x) => x !== "").join("/");
+  let s = "";
+  for (const x of parts) if (x !== "") s = s ? `${s}/${x}` : x; // no Array builtin: sys/arrays.ts
   return s === "" ? "." : normalize(s);
 }
 

@@ -2,6 +2,7 @@
 // state, kill, delete) pays for argv parsing, and loading yargs alone cost ~12 ms here. The flag
 // tables are the same objects yargs renders for --help, so the two cannot drift apart.
 import { UsageError } from "../errors";
+import { map, find, some } from "../sys/arrays";
 
 export interface FlagSpec {
   type: "boolean" | "string" | "number";
@@ -29,12 +30,19 @@ export interface Parsed {
 
 /** "kill <id> [signal]" → [{name:"id",required:true},{name:"signal",required:false}] */
 export function positionals(command: string): { name: string; required: boolean; variadic: boolean }[] {
-  return command.split(" ").slice(1).map((p) => {
+  return map(command.split(" ").slice(1), (p) => {
     const name = p.slice(1, -1);
     // no regular expression: the process's first one costs ~0.1 ms, and every verb parses argv
     const variadic = name.endsWith("...");
     return { name: variadic ? name.slice(0, -3) : name, required: p.startsWith("<"), variadic };
   });
+}
+
+/** the index of the command's variadic positional, or -1 */
+function variadicAt(command: string): number {
+  const pos = positionals(command);
+  for (let i = 0; i < pos.length; i++) if (pos[i].variadic) return i;
+  return -1;
 }
 
 function lookup(flags: Flags, name: string): [string, FlagSpec] | undefined {
@@ -68,7 +76,7 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
     if (a === "--") { rest.push(...argv.slice(i + 1)); break; }
     // like runc (urfave/cli), what follows a command's fixed arguments is passed on verbatim
     // when the command takes a variadic tail (`ps <id> -o pid,comm`)
-    const tail = command ? positionals(command.command).findIndex((p) => p.variadic) : -1;
+    const tail = command ? variadicAt(command.command) : -1;
     if (tail >= 0 && rest.length >= tail) { rest.push(...argv.slice(i)); break; }
     if (a.startsWith("-") && a.length > 1) {
       const body = a.startsWith("--") ? a.slice(2) : a.slice(1);
@@ -86,7 +94,7 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
       continue;
     }
     if (!command) {
-      command = commands.find((c) => c.command.split(" ")[0] === a);
+      command = find(commands, (c) => c.command.split(" ")[0] === a);
       if (!command) throw new UsageError(`unknown command ${JSON.stringify(a)}; see tsrunc --help`);
       continue;
     }
@@ -97,11 +105,12 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
   defaults(command.flags ?? {});
   const pos = positionals(command.command);
   const name = command.command.split(" ")[0];
-  pos.forEach((p, i) => {
+  for (let i = 0; i < pos.length; i++) {
+    const p = pos[i];
     if (p.variadic) args[p.name] = rest.slice(i);
     else if (i < rest.length) args[p.name] = rest[i];
     else if (p.required) throw new UsageError(`"${name}" requires the argument <${p.name}>; see tsrunc ${name} --help`);
-  });
-  if (!pos.some((p) => p.variadic) && rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
+  }
+  if (!some(pos, (p) => p.variadic) && rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
   return { command, args };
 }

@@ -109,9 +109,15 @@ export function pidsIn(dir: string): number[] {
   }
 }
 
+/** [0-9]+ without a regular expression or an Array builtin: each costs ~0.1 ms at its first use (sys/arrays.ts) */
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 48 || s.charCodeAt(i) > 57) return false;
+  return s.length > 0;
+}
+
 export function parseSignal(s: string | undefined): number {
   if (s === undefined || s === "") return SIGNALS.SIGTERM;
-  if ([...s].every((ch) => ch >= "0" && ch <= "9")) { // no regular expression: a process's first costs ~0.1 ms
+  if (allDigits(s)) {
     const n = Number(s);
     if (n < 0 || n > 64) throw new UsageError(`invalid signal ${JSON.stringify(s)}`);
     return n;

@@ -26,6 +26,7 @@ import { SysError } from "../errors";
 import { INIT_ENV } from "./init-fds";
 import { isIdmapped } from "./mountopts";
 import { realSys, type Sys } from "../sys";
+import { some } from "../sys/arrays";
 
 export const FORK_SAFE_ENGINE_ENV: Record<string, string> = {
   BUN_JSC_useJIT: "1",
@@ -70,7 +71,8 @@ export interface InitEngine {
  * namespace, would not name it in the host's /proc). Otherwise stage 1 clones PID 1 (init.ts).
  */
 export function initCanBePid1(nss: readonly Namespace[], mounts: readonly Parameters<typeof isIdmapped>[0][]): boolean {
-  return nss.some((n) => n.type === "pid" && !n.path) && !nss.some((n) => n.type === "user" || n.type === "time" || (n.type === "mount" && n.path)) && !mounts.some(isIdmapped);
+  // before the spawn: no Array builtin (sys/arrays.ts)
+  return some(nss, (n) => n.type === "pid" && !n.path) && !some(nss, (n) => n.type === "user" || n.type === "time" || (n.type === "mount" && n.path)) && !some(mounts, isIdmapped);
 }
 
 export interface Namespace { type: string; path?: string }

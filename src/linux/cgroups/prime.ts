@@ -13,6 +13,7 @@ import type { Hierarchy } from "./hierarchy";
 import type { Sys } from "../../sys";
 // statically: a first require() of a chunk costs ~0.9 ms here, before the init engine's spawn
 import { primeFromProcSelfCgroup } from "../../sys/primer";
+import { map, find } from "../../sys/arrays";
 
 let procsFile: string | undefined;
 let primer: Pick<Sys, "writeInBackground"> | undefined;
@@ -62,7 +63,7 @@ export function primeCandidates(procSelfCgroup: string): string[] {
     else if (ctrl && !v1) v1 = `/sys/fs/cgroup/${ctrl.startsWith("name=") ? ctrl.slice(5) : ctrl}${p}`;
   }
   if (v1) dirs.push(v1);
-  return dirs.map((d) => `${d.endsWith("/") ? d.slice(0, -1) : d}/cgroup.procs`);
+  return map(dirs, (d) => `${d.endsWith("/") ? d.slice(0, -1) : d}/cgroup.procs`); // no Array builtin before the spawn (sys/arrays.ts)
 }
 
 /** another no-op move: to the file the first one used, or found from the host's hierarchies */
@@ -79,7 +80,7 @@ function write(procs: string): void {
 }
 
 function primeCgroupMoves(hierarchies: Hierarchy[], own: Map<string, string>): void {
-  const h = hierarchies.find((x) => own.has(x.key));
+  const h = find(hierarchies, (x) => own.has(x.key));
   const mine = h && own.get(h.key);
   if (!h || mine === undefined || !mine.startsWith(h.root)) return;
   procsFile = `${h.mountpoint}${mine.slice(h.root.length)}/cgroup.procs`.replace(/\/+/g, "/");
