@@ -81,7 +81,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) return 0;
   const proxy = master !== undefined ? proxyTerminal(sys, master) : undefined;
-  const waitStatus = await waitForwardingSignals(sys, pid);
+  const waitStatus = await waitForwardingSignals(sys, pid, proxy !== undefined);
   proxy?.finish();
   return exitCodeOf(waitStatus);
 }

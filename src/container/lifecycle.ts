@@ -206,10 +206,15 @@ function killAndWait(sys: Sys, saved: SavedState): void {
   const pidfd = signalInit(sys, saved, SIGNALS.SIGKILL);
   if (pidfd === undefined) return;
   try {
-    if (pidfd >= 0 ? !sys.waitReadable(pidfd, 10000) : !waitGone(saved)) throw new Error(`delete: process ${saved.pid} did not die after SIGKILL`);
+    if (pidfd >= 0 ? !waitExit(sys, pidfd, 10000) : !waitGone(saved)) throw new Error(`delete: process ${saved.pid} did not die after SIGKILL`);
   } finally {
     if (pidfd >= 0) sys.close(pidfd);
   }
+}
+
+function waitExit(sys: Sys, pidfd: number, ms: number): boolean {
+  for (const end = Date.now() + ms; Date.now() < end;) if (sys.waitReadable(pidfd, Math.max(1, end - Date.now()))) return true;
+  return false;
 }
 
 function waitGone(saved: SavedState): boolean {

@@ -1,6 +1,6 @@
 // run = create + start, then (unless detached) wait for the container and exit with its status.
 // The container's PID 1 is our child (stage 2 was cloned with CLONE_PARENT), so waitpid sees it.
-import { WNOHANG, type Sys } from "../sys";
+import { WNOHANG, SIGNALS, type Sys } from "../sys";
 import { createContainer, type CreateOptions } from "./create";
 import { startOpened, deleteContainer, deleteReaped } from "./lifecycle";
 import { exitCodeOf, describeStatus } from "../linux/process";
@@ -27,7 +27,7 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
   timeline.mark("start");
   if (opts.detach) return 0;
   const proxy = consoleMaster !== undefined ? proxyTerminal(sys, consoleMaster) : undefined;
-  const status = await waitForwardingSignals(sys, saved.pid);
+  const status = await waitForwardingSignals(sys, saved.pid, proxy !== undefined);
   proxy?.finish();
   timeline.mark("wait for the container");
   // PID 1 is reaped: no need to read the state again and ask whether it has stopped
@@ -37,11 +37,40 @@ export async function runContainer(sys: Sys, opts: CreateOptions & { detach: boo
 }
 
 /**
- * Waits without blocking the event loop, so signal handlers can forward what we receive to the
- * container (a blocking waitpid through koffi would hold the loop). SIGCHLD wakes us at once;
- * the timer is the backstop for a SIGCHLD that arrives before the handler is in place.
+ * Waits for PID 1 and forwards the signals we receive to it. Its pidfd's poll wakes at its exit
+ * (a timer or SIGCHLD through the event loop measured ~0.5 ms later); the poll is cut into short
+ * slices, and a signal interrupts it, so the event loop runs the forwarding handlers in between.
  */
-export function waitForwardingSignals(sys: Sys, pid: number): Promise<number> {
+export async function waitForwardingSignals(sys: Sys, pid: number, proxying = false): Promise<number> {
+  // a terminal proxy copies on the event loop, which must not stop for a poll's slice
+  if (proxying) return waitOnEventLoop(sys, pid);
+  let pidfd: number;
+  try {
+    pidfd = sys.pidfdOpen(pid);
+  } catch {
+    return waitOnEventLoop(sys, pid); // no pidfd_open (before Linux 5.3)
+  }
+  const handlers = FORWARDED.map((name) => {
+    const h = () => { try { sys.pidfdSendSignal(pidfd, SIGNALS[name]); } catch { /* already gone */ } };
+    process.on(name, h);
+    return [name, h] as const;
+  });
+  try {
+    for (;;) {
+      if (sys.waitReadable(pidfd, 20)) {
+        const r = sys.waitpid(pid, 0);
+        if (r.pid === pid) return r.status;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    for (const [name, h] of handlers) process.off(name, h);
+    sys.close(pidfd);
+  }
+}
+
+/** the same with waitpid(WNOHANG) on SIGCHLD and a timer */
+function waitOnEventLoop(sys: Sys, pid: number): Promise<number> {
   return new Promise((resolve) => {
     const handlers = FORWARDED.map((name) => {
       const h = () => { try { process.kill(pid, name); } catch { /* already gone */ } };

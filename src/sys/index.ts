@@ -25,7 +25,7 @@ export interface Sys {
   pidfdOpen(pid: number): number;
   /** pidfd_send_signal(2): no recycled pid can receive it */
   pidfdSendSignal(pidfd: number, sig: number): void;
-  /** poll(2) for POLLIN on one fd (a pidfd: the process has exited); false on timeout */
+  /** poll(2) for POLLIN on one fd (a pidfd: the process has exited); false on timeout or a signal (EINTR) */
   waitReadable(fd: number, timeoutMs: number): boolean;
   getpid(): number;
   madvise(addr: bigint, len: bigint, advice: number): number;

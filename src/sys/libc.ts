@@ -83,11 +83,9 @@ export function createLibcSys(ffi: Backend): Sys {
       const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events, revents; }
       pfd.writeInt32LE(fd, 0);
       pfd.writeInt16LE(1 /* POLLIN */, 4);
-      for (;;) {
-        const r = Number(c.poll(pfd, 1, timeoutMs));
-        if (r >= 0) return r > 0;
-        if (errno() !== 4 /* EINTR: a signal handler ran; the wait is short, start it again */) check(r, "poll", `fd ${fd}`);
-      }
+      const r = Number(c.poll(pfd, 1, timeoutMs));
+      if (r < 0 && errno() === 4 /* EINTR: the caller may have signals to handle */) return false;
+      return check(r, "poll", `fd ${fd}`) > 0;
     },
     getpid: () => Number(c.getpid()),
     madvise: (a, len, advice) => Number(c.madvise(a, len, advice)),
