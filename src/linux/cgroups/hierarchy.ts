@@ -2,6 +2,7 @@
 // hierarchies like name=systemd, and the cgroup2 unified mount), the way runc's fs driver does.
 import { readFile } from "../file";
 import * as path from "../../pathname";
+import { filter } from "../../sys/arrays";
 
 export interface Hierarchy {
   /** "memory", "cpu,cpuacct", "name=systemd" or "" for cgroup2 */
@@ -24,16 +25,26 @@ export function parseMountinfo(text: string): Hierarchy[] {
     if (fstype !== "cgroup" && fstype !== "cgroup2") continue;
     const root = unescape(left[3]), mountpoint = unescape(left[4]);
     if (fstype === "cgroup2") { out.push({ key: "", mountpoint, root, version: 2 }); continue; }
-    const opts = (superOpts ?? "").split(",").filter((o) => o !== "rw" && o !== "ro" && !o.startsWith("release_agent") && o !== "clone_children" && !o.startsWith("noprefix") && o !== "xattr" && o !== "cpuset_v2_mode");
+    const opts = filter((superOpts ?? "").split(","), (o) => o !== "rw" && o !== "ro" && !o.startsWith("release_agent") && o !== "clone_children" && !o.startsWith("noprefix") && o !== "xattr" && o !== "cpuset_v2_mode");
     out.push({ key: opts.sort().join(","), mountpoint, root, version: 1 });
   }
   // the first mount of a hierarchy wins (a hierarchy may be mounted twice, e.g. inside a container)
   const seen = new Set<string>();
-  return out.filter((h) => (seen.has(h.key) ? false : (seen.add(h.key), true)));
+  return filter(out, (h) => (seen.has(h.key) ? false : (seen.add(h.key), true)));
 }
 
+/** mountinfo's octal escapes ("\\040" for a space); no regular expression (create's path: sys/arrays.ts) */
 function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  if (!s.includes("\\")) return s;
+  const octal = (i: number) => s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 55;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\" && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else out += s[i];
+  }
+  return out;
 }
 
 /** /proc/self/cgroup: "4:memory:/a/b" → key "memory" → "/a/b" (key "" for cgroup2) */
