@@ -178,24 +178,27 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
   // too: at once when the init engine is PID 1 itself (engine.pidNs), else when stage 1 says.
   const early = !sdUnit && !cgroupsEarly && !newNamespace(nss, "user");
   const env = [...(spec.process?.env ?? []), ...listenFdsEnv()];
-  // the init engine, PID 1 already, joins a network namespace made here, while it starts
+  // the init engine, PID 1 already, joins a network namespace made here once it has its plan
   let netnsFd = -1;
-  if (engine.pidNs && newNamespace(nss, "network")) {
-    netnsFd = makeNetworkNamespace(sys);
-    undo.push(() => { if (netnsFd >= 0) sys.close(netnsFd); });
-  }
-  const initSpec = netnsFd < 0 ? spec : { ...spec, linux: { ...spec.linux, namespaces: nss.map((n) => (n.type === "network" ? { type: n.type, path: `/proc/${process.pid}/fd/${netnsFd}` } : n)) } };
+  const netnsLater = engine.pidNs && newNamespace(nss, "network");
   const plan: InitPlan = {
-    spec: initSpec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
+    spec, rootfs, bundle, fifoPath: fifo, noPivot: !!opts.noPivot,
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
     keyringName: opts.noNewKeyring ? null : opts.id, waitForGo: cgroupsEarly, debug: debugEnabled(), id: opts.id,
-    pid1: engine.pidNs, hostPid: engine.pid,
+    pid1: engine.pidNs, hostPid: engine.pid, netnsLater,
   };
 
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours
   send(engine.sock, { type: "plan", kind: "create", plan });
   t.mark("send the plan");
+  if (netnsLater) {
+    netnsFd = makeNetworkNamespace(sys);
+    undo.push(() => { if (netnsFd >= 0) sys.close(netnsFd); });
+    // before "cgroups" and "go": PID 1 reads it first
+    send(engine.sock, { type: "netns", path: `/proc/${process.pid}/fd/${netnsFd}` });
+    t.mark("network namespace");
+  }
   // the fast window of cgroup moves lasts about one grace period after the last one, and grace
   // periods here take 3-12 ms: moves queued now and at each step below keep it open until PID 1's,
   // unless we move PID 1 right after the cgroups exist (early && engine.pidNs): then they would
@@ -310,8 +313,6 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       else if (m.type === "pid") {
         initPid = m.pid;
         t.mark("init: namespaces and clone");
-        // it is in its network namespace now
-        if (netnsFd >= 0) { sys.close(netnsFd); netnsFd = -1; }
         // PID 1 cannot exec before `start`, and `start` needs this create to have returned
         if (!early) {
           if (!cgroupsEarly) {
@@ -327,7 +328,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
           t.mark("join cgroups");
         }
         // its network namespace exists now (stage 1 made it before the clone)
-        if (spec.linux?.netDevices) (require("../linux/netdev") as typeof import("../linux/netdev")).moveNetDevices(sys, spec.linux.netDevices, initPid);
+        if (spec.linux?.netDevices) (require("../linux/netdev") as typeof import("../linux/netdev")).moveNetDevices(sys, spec.linux.netDevices, netnsFd >= 0 ? { netnsFd } : { pid: initPid });
         if (spec.linux?.intelRdt) {
           saved.intelRdtDirs = intelRdt().applyIntelRdt(spec.linux.intelRdt as IntelRdt, opts.id, initPid);
           undo.push(() => { intelRdt().removeIntelRdt(saved.intelRdtDirs ?? []); });
@@ -356,6 +357,8 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
       }
     }
     t.mark("init ready");
+    // PID 1 joined its network namespace before it said "ready"
+    if (netnsFd >= 0) { sys.close(netnsFd); netnsFd = -1; }
     if (spec.process?.terminal) {
       const master = step("receive the pty master", () => sys.recvFd(consoleParent).fd);
       if (opts.consoleSocket) {

@@ -12,6 +12,7 @@ export type SyncMsg =
   | { type: "go" }
   | { type: "cgroups"; mountDirs: { name: string; dir: string }[] }
   | { type: "joined" }
+  | { type: "netns"; path: string }
   | { type: "userns" }
   | { type: "mapped" }
   | { type: "pid"; pid: number }

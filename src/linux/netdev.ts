@@ -86,7 +86,8 @@ export function moveNetDevicesBack(sys: Sys, devices: Record<string, { name?: st
   return errors;
 }
 
-export function moveNetDevices(sys: Sys, devices: Record<string, { name?: string }>, pid: number): void {
+/** into the network namespace of a process, or of an fd (create's, which PID 1 may not have joined yet) */
+export function moveNetDevices(sys: Sys, devices: Record<string, { name?: string }>, target: { pid: number } | { netnsFd: number }): void {
   const entries = Object.entries(devices);
   if (!entries.length) return;
   const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -100,7 +101,7 @@ export function moveNetDevices(sys: Sys, devices: Record<string, { name?: string
         } catch {
           throw new Error("no such interface on the host");
         }
-        request(fd, moveLinkMessage(index, pid, name, i + 1));
+        request(fd, "pid" in target ? moveLinkMessage(index, target.pid, name, i + 1) : moveLinkMessage(index, target.netnsFd, name, i + 1, true));
       });
     });
   } finally {

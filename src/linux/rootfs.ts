@@ -29,6 +29,8 @@ export interface MountContext {
   idmapFds?: Map<Mount, number>;
   /** linux.mountLabel: the SELinux context of the filesystems the container mounts */
   mountLabel?: string;
+  /** before a sysfs mount, which shows the network namespace of whoever mounts it */
+  beforeSysfs?: () => void;
 }
 
 /**
@@ -81,6 +83,7 @@ function mountOne(ctx: MountContext, m: Mount): void {
   const o = parseMountOptions(m.options);
   if (o.unsupported.length) throw new Error(`option ${o.unsupported.join(",")} is not supported yet`);
   if (m.type === "cgroup" && !isBind(m)) return mountCgroup(ctx, m, o.flags);
+  if (m.type === "sysfs") ctx.beforeSysfs?.();
   const bind = isBind(m);
   let source = m.source ?? "";
   if (bind) {

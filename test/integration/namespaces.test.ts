@@ -107,6 +107,13 @@ describe("namespaces", () => {
     expect(r.stdout).not.toContain("eth0");
   });
 
+  test("sysfs shows the container's network namespace (PID 1 joins it before that mount)", () => {
+    // the host has eth0 and ifb*: a sysfs mounted in the host's network namespace would list them
+    const r = tsrunc(["run", "-b", bundle(["ls", "/sys/class/net"]), newId("netsys")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split(/\s+/)).toEqual(["lo"]);
+  });
+
   test("the init side has exactly one thread when it unshares, even after a forced GC in the parent", () => {
     const id = newId("thread");
     const log = path.join("/tmp", `tsrunc-test-thread-${process.pid}.log`);
