@@ -186,7 +186,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
     setupDev: !(spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m)),
     preserveFds: (opts.preserveFds ?? 0) + listenFds(), env,
     keyringName: opts.noNewKeyring ? null : opts.id, waitForGo: cgroupsEarly, debug: debugEnabled(), id: opts.id,
-    pid1: engine.pidNs, hostPid: engine.pid, netnsLater,
+    pid1: engine.pidNs, hostPid: engine.pid, netnsLater, startsAtOnce: !!opts.startRightAway,
   };
 
   // 3. the init engine forks stage 1 (init-engine.ts), then exits; its children become ours

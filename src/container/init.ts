@@ -17,7 +17,7 @@ import { applySysctl } from "../linux/sysctl";
 import { applyApparmorProfile, setSelinuxExecLabel, setSelinuxKeyLabel, withMountLabel } from "../linux/lsm";
 import { writeProc } from "../linux/procfs";
 import { newSessionKeyring } from "../linux/keyring";
-import { threadCount, resetSignalDispositions } from "../linux/process";
+import { threadCount, resetSignalDispositions, dropCodePages } from "../linux/process";
 import { applyProcess, loadSeccompLate } from "./process";
 import type { SeccompSpec } from "../linux/seccomp";
 import { initHookSync, runHooksInInit, type HookState } from "../linux/hooks";
@@ -55,6 +55,8 @@ export interface InitPlan {
    * off both our paths) and sends its path ("netns"): joined before a sysfs mount shows it
    */
   netnsLater?: boolean;
+  /** `run`: exec.fifo is open for reading already, so nothing waits for `start` */
+  startsAtOnce?: boolean;
   debug: boolean;
   id: string;
 }
@@ -235,6 +237,8 @@ function runStage2(sys: Sys, plan: Init, r: SyncReader): never {
     sys.exitOnSignals([SIGNALS.SIGHUP, SIGNALS.SIGINT, SIGNALS.SIGQUIT, SIGNALS.SIGTERM]);
     send(plan.syncFd, { type: "ready" });
     sys.close(plan.syncFd);
+    // the wait for `start` may be long: hold less memory meanwhile (not for `run`: no wait)
+    if (!plan.startsAtOnce) dropCodePages(sys);
     const w = step("open exec.fifo", () => sys.open(`/proc/self/fd/${plan.fifoFd}`, O.WRONLY | O.CLOEXEC, 0));
     try {
       runHooksInInit(sys, "startContainer", spec.hooks?.startContainer, hookState(plan, "created", hostPid));
