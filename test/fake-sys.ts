@@ -280,6 +280,9 @@ export class FakeSys implements Sys {
   posixSpawn(p: string, argv: string[], env: Record<string, string>, opts?: { newPidNs?: boolean }): number { this.record("posixSpawn", [p, argv, env, opts]); return this.forkPid; }
   resetSignals(signals: number[]): void { this.record("resetSignals", [signals]); }
   exitOnSignals(signals: number[]): void { this.record("exitOnSignals", [signals]); }
+  prepareExecve(p: string, argv: string[], envp: string[]): () => never {
+    return () => this.execve(p, argv, envp);
+  }
   execve(p: string, argv: string[], envp: string[]): never {
     this.record("execve", [p, argv, envp]);
     throw new FakeExit("execve");

@@ -101,6 +101,8 @@ export interface Sys {
   ioctl(fd: number, request: number, arg: Buffer): void;
 
   execve(path: string, argv: string[], envp: string[]): never;
+  /** execve(2) with its arguments converted now: the call itself later is the syscall alone */
+  prepareExecve(path: string, argv: string[], envp: string[]): () => never;
   /**
    * posix_spawn(3) with default file actions and attributes: the child inherits every fd not
    * marked CLOEXEC, and our environment with `env` set in it. newPidNs: the child is PID 1 of a

@@ -233,6 +233,13 @@ export function createLibcSys(ffi: Backend): Sys {
       c.execve(path, argv, envp);
       throw new SysError("execve", errno(), q(path));
     },
+    prepareExecve(path, argv, envp) {
+      const call = ffi.prepare("execve", [path, argv, envp]);
+      return (): never => {
+        call();
+        throw new SysError("execve", errno(), q(path));
+      };
+    },
     posixSpawn(path, argv, env, opts) {
       // our own environ with `env` set in it for the call: building a copy through process.env
       // costs ~0.4 ms, and this is on create's critical path (engine.ts)
