@@ -50,6 +50,11 @@ export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = "UsageError"; }
 }
 
+/** the container's state directory is missing: delete --force succeeds on it, as runc's does */
+export class NoContainerError extends UsageError {
+  constructor() { super("container does not exist"); }
+}
+
 export function errnoOf(e: unknown): number | undefined {
   if (e instanceof SysError) return e.errno;
   if (e instanceof StepError) return e.errno;

@@ -2,8 +2,8 @@
 import { fs } from "../linux/lazy-fs";
 import { exists } from "../linux/file";
 import * as path from "../pathname";
-import { O, SIGNALS, ESRCH, F_GETFL, F_SETFL, type Sys } from "../sys";
-import { UsageError, SysError, step, errnoOf } from "../errors";
+import { O, SIGNALS, ESRCH, ENOENT, F_GETFL, F_SETFL, type Sys } from "../sys";
+import { UsageError, SysError, NoContainerError, step, errnoOf } from "../errors";
 import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, isFrozen, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
@@ -20,11 +20,16 @@ export interface Opened { saved: SavedState; dir: string; lockFd: number }
 
 /** Runs fn holding the container's lock; the lock is released when fn returns or throws. */
 export function withContainer<T>(sys: Sys, root: string, id: string, fn: (c: Opened) => T): T {
-  if (validateId(id)) throw new UsageError("container does not exist");
+  if (validateId(id)) throw new NoContainerError();
   const dir = stateDir(root, id);
   // through Sys, loaded here: start, kill and delete then read and remove without node:fs
-  if (!exists(dir, sys)) throw new UsageError("container does not exist");
-  const lockFd = lockDir(sys, dir);
+  let lockFd: number;
+  try {
+    lockFd = lockDir(sys, dir);
+  } catch (e) {
+    if (errnoOf(e) === ENOENT) throw new NoContainerError();
+    throw e;
+  }
   try {
     return fn({ saved: readSaved(root, id), dir, lockFd });
   } finally {
@@ -176,15 +181,19 @@ function signalInit(sys: Sys, saved: SavedState, signal: number): number | undef
 }
 
 export function deleteContainer(sys: Sys, root: string, id: string, force: boolean): void {
-  if (force && (validateId(id) || !exists(stateDir(root, id), sys))) return; // runc: delete --force of a missing container succeeds
-  withContainer(sys, root, id, ({ saved, dir }) => {
-    const status = statusOf(saved, dir);
-    if (status !== "stopped") {
-      if (!force && status !== "created") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
-      killAndWait(sys, saved);
-    }
-    destroy(sys, saved, dir);
-  });
+  try {
+    withContainer(sys, root, id, ({ saved, dir }) => {
+      const status = statusOf(saved, dir);
+      if (status !== "stopped") {
+        if (!force && status !== "created") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
+        killAndWait(sys, saved);
+      }
+      destroy(sys, saved, dir);
+    });
+  } catch (e) {
+    if (force && e instanceof NoContainerError) return; // runc: delete --force of a missing container succeeds
+    throw e;
+  }
 }
 
 /** SIGKILL every process of the container (thawing a frozen cgroup first) and wait until init is gone. */

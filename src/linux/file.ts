@@ -7,14 +7,20 @@ import { bytes } from "../sys/bytes";
 export function readFile(path: string, sys: Sys = realSys()): string {
   const fd = sys.open(path, O.RDONLY | O.CLOEXEC, 0);
   try {
-    const chunks: Buffer[] = [];
+    // one buffer, grown if need be: the files read here are small (state.json ~1.6 KB)
+    let buf = Buffer.allocUnsafe(16384);
+    let len = 0;
     for (;;) {
-      const b = Buffer.alloc(16384);
-      const n = sys.read(fd, b);
+      if (len === buf.length) {
+        const grown = Buffer.allocUnsafe(len * 2);
+        buf.copy(grown, 0, 0, len);
+        buf = grown;
+      }
+      const n = sys.read(fd, len ? buf.subarray(len) : buf);
       if (n === 0) break;
-      chunks.push(b.subarray(0, n));
+      len += n;
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return buf.toString("utf8", 0, len);
   } finally {
     sys.close(fd);
   }
