@@ -27,5 +27,6 @@ export function checkGlobals(a: GlobalArgs): void {
   if (a["systemd-cgroup"] && !fs.existsSync("/run/systemd/system")) {
     throw new UsageError("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver");
   }
-  if (!["true", "false", "auto"].includes(String(a.rootless))) throw new UsageError(`--rootless: must be true, false or auto, not ${JSON.stringify(a.rootless)}`);
+  const r = String(a.rootless);
+  if (r !== "true" && r !== "false" && r !== "auto") throw new UsageError(`--rootless: must be true, false or auto, not ${JSON.stringify(a.rootless)}`);
 }
