@@ -1,5 +1,5 @@
 import { initEngineFds } from "./linux/init-fds";
-import { commandOf, isFastVerb } from "./cli/command";
+import { commandOf, isFastVerb, wantsVersion } from "./cli/command";
 import { primeCgroupMovesNow } from "./linux/cgroups/prime";
 
 // `tsrunc init` is the engine that create, run and exec start for the container side
@@ -15,5 +15,6 @@ if (init) {
   if (command === "run" || command === "create" || command === "exec") primeCgroupMovesNow(() => (require("./sys") as typeof import("./sys")).realSys());
   // the verbs engines call for every container load their own command module only (cli/fast.ts)
   if (isFastVerb(command, process.argv)) void import("./cli/fast").then((f) => f.fastMain(command!, process.argv.slice(2)));
+  else if (wantsVersion(process.argv.slice(2))) void import("./cli/version").then((v) => v.printVersion());
   else void import("./parent").then((p) => p.parentMain(command));
 }

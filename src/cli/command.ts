@@ -2,6 +2,11 @@
 // init engine starts first for create, run and exec), and `tsrunc init` loads no CLI at all.
 
 /** the subcommand word, or undefined for none and for --version */
+/** the argv asks for the version (runc's -v and --version, before any command) */
+export function wantsVersion(argv: string[]): boolean {
+  return scanGlobals(argv) === "--version";
+}
+
 export function commandOf(argv: string[]): string | undefined {
   const w = scanGlobals(argv);
   return w === "--version" ? undefined : w;
@@ -9,7 +14,9 @@ export function commandOf(argv: string[]): string | undefined {
 
 /** start, kill, delete and state without --help: main.ts runs them through cli/fast.ts */
 export function isFastVerb(command: string | undefined, argv: string[]): boolean {
-  return (command === "start" || command === "kill" || command === "delete" || command === "state") && !argv.includes("--help") && !argv.includes("-h");
+  if (command !== "start" && command !== "kill" && command !== "delete" && command !== "state") return false;
+  for (const a of argv) if (a === "--help" || a === "-h") return false;
+  return true;
 }
 
 /** the first word that is not a global flag (or "--version") */
@@ -18,7 +25,8 @@ export function scanGlobals(argv: string[]): string | undefined {
     const a = argv[i];
     if (a === "--version" || a === "-v") return "--version";
     if (!a.startsWith("-")) return a;
-    if (!a.includes("=") && ["--root", "--log", "--log-format", "--rootless"].includes(a)) i++;
+    // no Array.prototype.includes: its first call compiles the builtin (sys/arrays.ts)
+    if (a === "--root" || a === "--log" || a === "--log-format" || a === "--rootless") i++;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { print } from "./output";
 // one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
 import { globalOptions } from "./globals";
 import type { CommandModule } from "./argv";
-import { scanGlobals } from "./command";
+import { wantsVersion } from "./command";
 import { dispatch } from "./dispatch";
 import * as create from "./create";
 import * as run from "./run";
@@ -19,16 +19,9 @@ import * as exec from "./exec";
 import { pause, resume, update, events } from "./cgroups";
 import * as check from "./check";
 import * as bundleCmd from "./bundle";
-
-declare const TSRUNC_VERSION: string, TSRUNC_COMMIT: string;
-const VERSION = typeof TSRUNC_VERSION === "string" ? TSRUNC_VERSION : "dev";
-const COMMIT = typeof TSRUNC_COMMIT === "string" ? TSRUNC_COMMIT : "unknown";
+import { versionText } from "./version";
 
 export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features, check, bundleCmd];
-
-export function versionText(): string {
-  return `tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: 1.3.0\n`;
-}
 
 export async function main(argv: string[]): Promise<void> {
   const atMain = performance.now();
@@ -58,9 +51,6 @@ async function showHelp(argv: string[]): Promise<void> {
 }
 
 /** `--version`/`-v` among the global flags (before any command), as runc accepts it */
-function wantsVersion(argv: string[]): boolean {
-  return scanGlobals(argv) === "--version";
-}
 
 
 export { commandOf } from "./command";
