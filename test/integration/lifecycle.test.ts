@@ -44,6 +44,13 @@ describe("lifecycle", () => {
     const gone = tsrunc(["state", id]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("does not exist");
+    // the lock's open tells start, kill and delete (lifecycle.ts withContainer); --force succeeds
+    for (const args of [["start", id], ["kill", id], ["delete", id], ["delete", "../x"]]) {
+      const r = tsrunc(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("container does not exist");
+    }
+    expect(tsrunc(["delete", "--force", "../x"]).code).toBe(0);
   });
 
   test("create refuses an id that exists", () => {
