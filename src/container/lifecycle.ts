@@ -3,7 +3,7 @@ import { fs } from "../linux/lazy-fs";
 import { exists } from "../linux/file";
 import * as path from "../pathname";
 import { O, SIGNALS, ESRCH, ENOENT, F_GETFL, F_SETFL, type Sys } from "../sys";
-import { UsageError, SysError, NoContainerError, step, errnoOf } from "../errors";
+import { UsageError, SysError, StepError, NoContainerError, errnoOf } from "../errors";
 import { log } from "../log";
 import { readSaved, stateDir, fifoPath, statusOf, initAlive, isFrozen, type SavedState } from "../state/state";
 import { lockDir } from "../state/lock";
@@ -44,11 +44,27 @@ export function startContainer(sys: Sys, root: string, id: string): SavedState {
 
 /** start, for a caller that holds the container's lock and its state */
 export function startLocked(sys: Sys, saved: SavedState, dir: string): SavedState {
-  const status = statusOf(saved, dir);
+  // exec.fifo exists while the container is created (or being created): opening it first tells
+  // that without a stat of its own; statusOf names what the container is otherwise
+  let fd: number;
+  try {
+    fd = sys.open(fifoPath(dir), O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0);
+  } catch (e) {
+    if (errnoOf(e) === ENOENT) refuseStart(statusOf(saved, dir));
+    throw new StepError("open exec.fifo", e);
+  }
+  try {
+    refuseStart(saved.creating ? "creating" : initAlive(saved) ? "created" : "stopped");
+  } catch (e) {
+    sys.close(fd);
+    throw e;
+  }
+  return startOpened(sys, saved, dir, fd);
+}
+
+function refuseStart(status: string): void {
   if (status === "stopped") throw new UsageError("cannot start a container that has stopped");
   if (status !== "created") throw new UsageError(`cannot start an already ${status} container`);
-  const fd = step("open exec.fifo", () => sys.open(fifoPath(dir), O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0));
-  return startOpened(sys, saved, dir, fd);
 }
 
 /**

@@ -53,6 +53,19 @@ describe("lifecycle", () => {
     expect(tsrunc(["delete", "--force", "../x"]).code).toBe(0);
   });
 
+  test("start of a created container whose init was killed says it has stopped (exec.fifo still there)", () => {
+    const id = newId("stopped");
+    const b = bundle(["true"]);
+    ok(["create", "-b", b, id], { outFile: path.join(b, "out") });
+    ok(["kill", id, "KILL"]);
+    waitFor(() => state(id).status === "stopped", "stopped");
+    expect(fs.existsSync(path.join(ROOT, id, "exec.fifo"))).toBe(true);
+    const r = tsrunc(["start", id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot start a container that has stopped");
+    ok(["delete", id]);
+  });
+
   test("create refuses an id that exists", () => {
     const id = newId("dup");
     const b = bundle(["sleep", "30"]);
