@@ -150,15 +150,16 @@ export function parseSignal(s: string | undefined): number {
 }
 
 export function killContainer(sys: Sys, root: string, id: string, signal: number, all: boolean): void {
-  withContainer(sys, root, id, ({ saved, dir }) => {
-  const status = statusOf(saved, dir);
+  withContainer(sys, root, id, ({ saved }) => {
+  // whether it is stopped is all kill asks: no look at exec.fifo or the freezer (statusOf)
+  const stopped = !saved.creating && !initAlive(saved);
   if (all) {
     // every process of the container's cgroup; also works when init is gone but children live on
     const pids = new Set(saved.cgroupDirs.flatMap(pidsIn));
     for (const pid of pids) { try { sys.kill(pid, signal); } catch { /* exited meanwhile */ } }
-    if (pids.size || status !== "stopped") return;
+    if (pids.size || !stopped) return;
   }
-  if (status === "stopped") throw new UsageError("container not running");
+  if (stopped) throw new UsageError("container not running");
   try {
     const pidfd = signalInit(sys, saved, signal);
     if (pidfd === undefined) throw new UsageError("container not running");
@@ -199,10 +200,11 @@ function signalInit(sys: Sys, saved: SavedState, signal: number): number | undef
 export function deleteContainer(sys: Sys, root: string, id: string, force: boolean): void {
   try {
     withContainer(sys, root, id, ({ saved, dir }) => {
-      const status = statusOf(saved, dir);
-      if (status !== "stopped") {
-        if (!force && status !== "created") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
-        killAndWait(sys, saved);
+      // a stopped container (the usual delete) needs no more than its init's liveness
+      if (saved.creating || initAlive(saved)) {
+        const status = statusOf(saved, dir);
+        if (!force && status !== "created" && status !== "stopped") throw new UsageError(`cannot delete container ${id} that is not stopped: ${status}`);
+        if (status !== "stopped") killAndWait(sys, saved);
       }
       destroy(sys, saved, dir);
     });
