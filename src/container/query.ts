@@ -1,7 +1,5 @@
 // The read-only verbs (state, list, and the lookup ps/events use): no lock, no koffi, and only
 // the state module, because `state` is the call container engines make most often.
-import { pathExists } from "../linux/file";
-import * as path from "../pathname";
 import { UsageError } from "../errors";
 import { readSaved, stateDir, ociState, listIds, type SavedState } from "../state/state";
 import { validateId } from "../spec/id";
@@ -9,8 +7,13 @@ import { validateId } from "../spec/id";
 /** No lock: state.json is replaced atomically, and `state` is the call clients make most often. */
 export function readContainer(root: string, id: string): SavedState {
   if (validateId(id)) throw new UsageError("container does not exist");
-  if (!pathExists(path.join(stateDir(root, id), "state.json"))) throw new UsageError("container does not exist");
-  return readSaved(root, id);
+  try {
+    return readSaved(root, id);
+  } catch (e) {
+    // state.json unreadable (readSaved says so with the id): runc's words, without a stat first
+    if (e instanceof UsageError) throw new UsageError("container does not exist");
+    throw e;
+  }
 }
 
 export function containerState(root: string, id: string): ReturnType<typeof ociState> {
