@@ -199,6 +199,10 @@ export class FakeSys implements Sys {
     if (!st) throw new SysError("lstat", ENOENT, JSON.stringify(p));
     return { mode: st.mode, rdev: st.rdev };
   }
+  access(p: string, mode: number): boolean {
+    this.record("access", [p, mode]);
+    try { fs.accessSync(p, mode); return true; } catch { return false; }
+  }
   /** the host's own stat(2) of the path (open() in this fake also opens host paths) */
   stat(p: string): { mode: number; rdev: number } {
     this.record("stat", [p]);

@@ -35,6 +35,7 @@ export const LIBC = {
   close: ["i32", ["i32"]],
   rename: ["i32", ["str", "str"]],
   unlink: ["i32", ["str"]],
+  access: ["i32", ["str", "i32"]],
   rmdir: ["i32", ["str"]],
   read: ["i64", ["i32", "buf", "u64"]],
   write: ["i64", ["i32", "buf", "u64"]],

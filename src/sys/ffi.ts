@@ -14,18 +14,18 @@ import { map, indicesOf } from "./arrays";
 const EARLY: CName[] = [
   "open", "read", "close", "fopen", "fputs", "dlsym", "pthread_create", "pthread_detach", "socketpair", "syscall", "fcntl", "prctl",
   "posix_spawn", "setenv", "unsetenv", "getenv", "memcpy", "unshare", "setns",
-  "mkdirat", "flock", "write", "rename", "umask", "mknodat", "fchownat", "socket", "ioctl", "unlink", "waitpid", "rmdir", "_exit",
+  "mkdirat", "flock", "write", "rename", "umask", "mknodat", "fchownat", "socket", "ioctl", "unlink", "waitpid", "rmdir", "_exit", "access",
 ];
 
 // what the init engine calls for a usual container (a create of runc's default config)
 const INIT: CName[] = [
   "_exit", "chdir", "close", "execve", "fchdir", "fchownat", "fcntl", "ioctl", "mkdirat", "mknodat", "mount", "open", "prctl", "prlimit",
   "read", "write", "setgroups", "sethostname", "setresgid", "setresuid", "sigaction", "socket", "symlinkat", "syscall", "umask", "umount2",
-  "unshare", "setns", "dlsym", "getpid", "waitpid", "fork", "madvise",
+  "unshare", "setns", "dlsym", "getpid", "waitpid", "fork", "madvise", "access",
 ];
 
 // what start, kill and delete call (binding one more function later costs ~0.05 ms)
-const VERBS: CName[] = ["open", "read", "write", "close", "flock", "syscall", "rmdir", "unlink", "kill", "poll", "fcntl", "_exit"];
+const VERBS: CName[] = ["open", "read", "write", "close", "flock", "syscall", "rmdir", "unlink", "kill", "poll", "fcntl", "_exit", "access"];
 
 /** first: whose functions the first batch binds (the init engine's, create's or the small verbs') */
 export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend {

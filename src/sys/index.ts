@@ -127,6 +127,8 @@ export interface Sys {
   setKeyPerm(id: number, perm: number): void;
   /** stat(2), symlinks followed: the file type and permission bits, and a device's number */
   stat(path: string): { mode: number; rdev: number };
+  /** access(2), F_OK for mode 0: whether the path resolves (symlinks followed); no struct to fill */
+  access(path: string, mode: number): boolean;
   /** lstat(2): as stat, of a symlink itself */
   lstat(path: string): { mode: number; rdev: number };
   /** fstat(2) of an fd (O_PATH ones too): the file type and permission bits, and a device's number */

@@ -293,6 +293,7 @@ export function createLibcSys(ffi: Backend): Sys {
       return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
     },
     stat: (path) => statAt(path, 0, "stat"),
+    access: (path, mode) => Number(c.access(path, mode)) === 0,
     lstat: (path) => statAt(path, 0x100 /* AT_SYMLINK_NOFOLLOW */, "lstat"),
     setgroups(gids) { check(c.setgroups(gids.length, gids.length ? new Uint8Array(new Uint32Array(gids).buffer) : null), "setgroups", gids.join(",")); },
     setresuid: (uid) => void check(c.setresuid(uid, uid, uid), "setresuid", String(uid)),
