@@ -1,12 +1,12 @@
 // The subcommand word, found without parsing argv: main.ts needs it before it loads the CLI (the
 // init engine starts first for create, run and exec), and `tsrunc init` loads no CLI at all.
 
-/** the subcommand word, or undefined for none and for --version */
 /** the argv asks for the version (runc's -v and --version, before any command) */
 export function wantsVersion(argv: string[]): boolean {
   return scanGlobals(argv) === "--version";
 }
 
+/** the subcommand word, or undefined for none and for --version */
 export function commandOf(argv: string[]): string | undefined {
   const w = scanGlobals(argv);
   return w === "--version" ? undefined : w;

@@ -1,9 +1,7 @@
 // tsrunc's entry point: runc-compatible argv (global flags, then a subcommand), exit code 1 and
-import { print } from "./output";
 // one logged error on failure. argv.ts parses; yargs is loaded only to render --help.
 import { globalOptions } from "./globals";
 import type { CommandModule } from "./argv";
-import { wantsVersion } from "./command";
 import { dispatch } from "./dispatch";
 import * as create from "./create";
 import * as run from "./run";
@@ -19,16 +17,11 @@ import * as exec from "./exec";
 import { pause, resume, update, events } from "./cgroups";
 import * as check from "./check";
 import * as bundleCmd from "./bundle";
-import { versionText } from "./version";
 
 export const COMMANDS: CommandModule[] = [create, run, start, state, kill, del, list, ps, exec, pause, resume, update, events, spec, features, check, bundleCmd];
 
 export async function main(argv: string[]): Promise<void> {
   const atMain = performance.now();
-  if (wantsVersion(argv)) {
-    print(versionText());
-    return;
-  }
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
     await showHelp(argv.filter((a) => a !== "help"));
     return;
@@ -49,8 +42,3 @@ async function showHelp(argv: string[]): Promise<void> {
   for (const c of COMMANDS) y = y.command(c.command, c.describe, (b) => b.options((c.flags ?? {}) as never), () => {});
   await y.help().parseAsync();
 }
-
-/** `--version`/`-v` among the global flags (before any command), as runc accepts it */
-
-
-export { commandOf } from "./command";

@@ -19,7 +19,7 @@ export function kernelNamespaces(entries: readonly string[]): Set<NamespaceType>
 }
 
 export function hostFacts(): HostFacts {
-  // one stat(2) per type through Sys, not a listing: create loads no node:fs before its plan
+  // one access(2) per type through Sys, not a listing: create loads no node:fs before its plan
   const entries = Object.values(NS_PROC_NAME).filter((n) => exists(`/proc/self/ns/${n}`));
   let own: Stats | undefined;
   let cgroupV2: boolean | undefined;

@@ -29,7 +29,6 @@ const VERBS: CName[] = ["open", "read", "write", "close", "flock", "syscall", "r
 
 /** first: whose functions the first batch binds (the init engine's, create's or the small verbs') */
 export function ffiBackend(first: "init" | "early" | "verbs" = "early"): Backend {
-  // loaded here, not at the top: --version and state make no libc calls
   const { dlopen, FFIType, ptr, read } = BunFFI;
   const T: Record<CType, BunFFI.FFITypeOrString> = {
     i32: FFIType.i32, u32: FFIType.u32, i64: FFIType.i64, u64: FFIType.u64,

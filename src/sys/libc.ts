@@ -59,10 +59,23 @@ export function createLibcSys(ffi: Backend): Sys {
     const m = u64(0, 0, addr(iov), 1, addr(ctl), ctl.length, 0);
     return { m, iov };
   };
-  const statAt = (path: string, flags: number, what: string) => {
-    const st = Buffer.alloc(144); // struct stat (x86_64): st_mode at 24, st_rdev at 40
-    check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, flags), what, q(path));
+  /** struct stat (x86_64, 144 bytes): st_mode at 24, st_rdev at 40 */
+  const statInto = (call: (st: Buffer) => void) => {
+    const st = Buffer.alloc(144);
+    call(st);
     return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
+  };
+  const statAt = (path: string, flags: number, what: string) =>
+    statInto((st) => check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, flags), what, q(path)));
+  /**
+   * A libc function of one argument as the start routine of a detached thread, so no JS runs
+   * there: pthread_create's result (0, or the error number)
+   */
+  const libcThread = (fn: string, arg: number | bigint) => {
+    const tid = Buffer.alloc(8);
+    const r = Number(c.pthread_create(tid, 0, c.dlsym(0, fn), arg));
+    if (r === 0) c.pthread_detach(tid.readBigUInt64LE(0));
+    return r;
   };
   const bpf = (cmd: number, attr: Buffer, what: string) => check(sys6(SYS_bpf, cmd, attr, attr.length), "bpf", what);
 
@@ -126,17 +139,12 @@ export function createLibcSys(ffi: Backend): Sys {
       const fp = c.fopen(path, "r+e"); // an existing file only (O_RDWR|O_CLOEXEC, no O_CREAT)
       if (!fp) throw new SysError("fopen", errno(), q(path));
       c.fputs(data, fp);
-      const tid = Buffer.alloc(8);
-      const r = Number(c.pthread_create(tid, 0, c.dlsym(0, "fclose"), fp));
+      const r = libcThread("fclose", fp);
       if (r !== 0) throw new SysError("pthread_create", r);
-      c.pthread_detach(tid.readBigUInt64LE(0));
     },
     closeInBackground(fd) {
       // close(2) takes one int, in the register a thread start routine gets its argument in
-      const tid = Buffer.alloc(8);
-      const r = Number(c.pthread_create(tid, 0, c.dlsym(0, "close"), fd));
-      if (r !== 0) { c.close(fd); return; }
-      c.pthread_detach(tid.readBigUInt64LE(0));
+      if (libcThread("close", fd) !== 0) c.close(fd);
     },
     mkdirat: (dirfd, p, mode) => void check(c.mkdirat(dirfd, p, mode), "mkdirat", q(p)),
     mknodat: (dirfd, p, mode, dev) => void check(c.mknodat(dirfd, p, mode, dev), "mknod", q(p)),
@@ -287,11 +295,7 @@ export function createLibcSys(ffi: Backend): Sys {
       const dfl = Buffer.alloc(32); // struct kernel_sigaction: SIG_DFL, no flags, empty mask
       for (const sig of signals) check(sys6(SYS_rt_sigaction, sig, dfl, null, 8), "rt_sigaction", String(sig));
     },
-    fstat(fd) {
-      const st = Buffer.alloc(144); // struct stat (x86_64): st_mode at 24, st_rdev at 40
-      check(sys6(SYS_fstat, fd, st), "fstat", String(fd));
-      return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
-    },
+    fstat: (fd) => statInto((st) => check(sys6(SYS_fstat, fd, st), "fstat", String(fd))),
     stat: (path) => statAt(path, 0, "stat"),
     access: (path, mode) => Number(c.access(path, mode)) === 0,
     lstat: (path) => statAt(path, 0x100 /* AT_SYMLINK_NOFOLLOW */, "lstat"),

@@ -3,11 +3,11 @@
 import { fs } from "../lazy-fs";
 import { realSys, sysLoaded } from "../../sys";
 import { errnoOf } from "../../errors";
+import * as path from "../../pathname";
+import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
 /** through Sys once it is loaded (delete), else node:fs */
 const rmdir = (d: string) => (sysLoaded() ? realSys().rmdir(d) : fs.rmdirSync(d));
-import * as path from "../../pathname";
-import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
 /** runc's GetAllPids: cgroup.procs of the directory and every sub-cgroup below it */
 export function allPids(dir: string, io: CgroupIO = fsIO): number[] {
