@@ -14,6 +14,11 @@ const ERRNO_NAMES: Record<number, [string, string]> = {
   111: ["ECONNREFUSED", "Connection refused"], 6: ["ENXIO", "No such device or address"],
 };
 
+/** the errno's name ("EBUSY"), as node:fs errors carry it in `code` */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno]?.[0] ?? `errno ${errno}`;
+}
+
 export function errnoText(errno: number): string {
   const e = ERRNO_NAMES[errno];
   return e ? `${e[0]} (${e[1]})` : `errno ${errno}`;
@@ -55,10 +60,12 @@ export class NoContainerError extends UsageError {
   constructor() { super("container does not exist"); }
 }
 
+/** the errno of a SysError, a StepError's cause, or a node:fs error (which carries it negated) */
 export function errnoOf(e: unknown): number | undefined {
   if (e instanceof SysError) return e.errno;
   if (e instanceof StepError) return e.errno;
-  return undefined;
+  const n = (e as NodeJS.ErrnoException | undefined)?.errno;
+  return typeof n === "number" ? Math.abs(n) : undefined;
 }
 
 /** Runs fn, wrapping any failure with the step's name. */

@@ -2,6 +2,7 @@
 // second engine (linux/engine.ts, init-engine.ts, init.ts); the numbered "sync" comments mark
 // where the two meet over the socketpair.
 import { fs } from "../linux/lazy-fs";
+import { readFile } from "../linux/file";
 import * as path from "../pathname";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
 import type { Spec, Mount } from "../spec/types";
@@ -387,7 +388,7 @@ function setUp(sys: Sys, opts: CreateOptions, engine: InitEngine, cg: HostCgroup
 }
 
 function writeFinalState(dir: string, saved: SavedState, initPid: number): void {
-  const stat = fs.readFileSync(`/proc/${initPid}/stat`, "latin1");
+  const stat = readFile(`/proc/${initPid}/stat`);
   saved.pid = initPid;
   saved.initStartTime = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
   delete saved.creating;

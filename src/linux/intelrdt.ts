@@ -2,7 +2,8 @@
 // container's tasks join a resource group (closID, or one named after the container), whose
 // schemata lines set L3 cache and memory bandwidth allocation; enableMonitoring adds a
 // monitoring group under it.
-import * as fs from "node:fs";
+// node:fs on first use: unsupported.ts, on create's path, imports this module (lazy-fs.ts)
+import { fs } from "./lazy-fs";
 import * as path from "../pathname";
 import { step } from "../errors";
 

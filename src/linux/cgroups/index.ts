@@ -3,6 +3,7 @@
 import { fs } from "../lazy-fs";
 import * as path from "../../pathname";
 import { step } from "../../errors";
+import { realSys, sysLoaded } from "../../sys";
 import { cgroupMode } from "./driver";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 import type { CgroupDir } from "./hierarchy";
@@ -21,9 +22,10 @@ export function createCgroups(dirs: CgroupDir[]): string[] {
   for (const d of dirs) {
     step(`create cgroup ${d.dir}`, () => {
       const missing: string[] = [];
-      for (let p = d.dir; !fs.existsSync(p); p = path.dirname(p)) missing.unshift(p);
+      for (let p = d.dir; !fsIO.exists(p); p = path.dirname(p)) missing.unshift(p);
       for (const p of missing) {
-        fs.mkdirSync(p);
+        if (sysLoaded()) realSys().mkdirat(-100 /* AT_FDCWD */, p, 0o755);
+        else fs.mkdirSync(p);
         created.push(p);
         // cgroup v1 cpuset: a new group starts with empty cpus/mems and refuses tasks (ENOSPC)
         if (d.key.split(",").includes("cpuset")) inheritCpuset(p);
@@ -63,13 +65,11 @@ export function enableControllers(dir: string, io: CgroupIO = fsIO): void {
 }
 
 function inheritCpuset(dir: string): void {
-  for (const f of ["cpuset.cpus", "cpuset.mems"]) {
-    const own = fs.readFileSync(path.join(dir, f), "utf8").trim();
-    if (own === "") fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(path.dirname(dir), f), "utf8").trim());
-  }
+  const own = new CgroupFiles(dir), parent = new CgroupFiles(path.dirname(dir));
+  for (const f of ["cpuset.cpus", "cpuset.mems"]) if (own.read(f).trim() === "") own.write(f, parent.read(f).trim());
 }
 
 export function enterCgroups(dirs: CgroupDir[], pid: number): void {
-  for (const d of dirs) step(`add pid ${pid} to cgroup ${d.dir}`, () => fs.writeFileSync(path.join(d.dir, "cgroup.procs"), String(pid)));
+  for (const d of dirs) step(`add pid ${pid} to cgroup ${d.dir}`, () => fsIO.write(path.join(d.dir, "cgroup.procs"), String(pid)));
 }
 

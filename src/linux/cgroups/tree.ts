@@ -2,7 +2,7 @@
 // of the directories a container made. Apart from driver.ts so those verbs load no controller code.
 import { fs } from "../lazy-fs";
 import { realSys, sysLoaded } from "../../sys";
-import { errnoOf } from "../../errors";
+import { errnoName, errnoOf } from "../../errors";
 import * as path from "../../pathname";
 import { CgroupFiles, fsIO, type CgroupIO } from "./fsio";
 
@@ -34,7 +34,8 @@ export function removeCgroups(dirs: string[]): string[] {
         rmdir(d);
         break;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? ({ 2: "ENOENT", 16: "EBUSY" } as Record<number, string>)[errnoOf(e) ?? 0];
+        const errno = errnoOf(e);
+        const code = errno ? errnoName(errno) : undefined;
         if (code === "ENOENT") break;
         // EBUSY: tasks still leaving, or child cgroups: a parent we made that others now use
         // (looked at only now: reading each directory first cost ~0.15 ms per hierarchy)
