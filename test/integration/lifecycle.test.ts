@@ -147,23 +147,24 @@ describe("lifecycle", () => {
     }
   });
 
-  test("the waiting init gives back its code pages until start, and starts fine after", () => {
+  test("the waiting init gives back its code and read-only data pages until start, and starts fine after", () => {
     const id = newId("codepages");
     ok(["create", "-b", bundle(["sh", "-c", "echo started"]), id], { outFile: "/dev/null" });
     const pid = state(id).pid as number;
-    // the executable's and libraries' r-xp mappings: resident pages after MADV_DONTNEED (~4 MiB
-    // fault back in before the wait, fault-around included; ~13 MiB without it)
-    const codeKb = () => {
-      let kb = 0, inCode = false;
+    // resident pages of the executable's and libraries' mappings after MADV_DONTNEED: r-xp (~3-4
+    // MiB fault back in before the wait, fault-around included; ~13 MiB without it) and the r--p
+    // ones at file offset 0 (~0.7 MiB back; the executable's alone held 4.3 MiB without it)
+    const residentKb = (perms: string, offset?: string) => {
+      let kb = 0, counted = false;
       for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-        const m = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
-        if (m) inCode = m[1] === "r-xp" && m[2].includes("/");
-        else if (inCode && line.startsWith("Rss:")) kb += Number(line.split(/\s+/)[1]);
+        const m = /^[0-9a-f]+-[0-9a-f]+ (\S+) (\S+) \S+ \S+\s*(.*)$/.exec(line);
+        if (m) counted = m[1] === perms && (offset === undefined || m[2] === offset) && m[3].includes("/");
+        else if (counted && line.startsWith("Rss:")) kb += Number(line.split(/\s+/)[1]);
       }
       return kb;
     };
     // the init does it once it has said "ready", as create returns
-    waitFor(() => codeKb() < 6 * 1024, "the code pages given back", 2000);
+    waitFor(() => residentKb("r-xp") < 6 * 1024 && residentKb("r--p", "00000000") < 2 * 1024, "the code and read-only data pages given back", 2000);
     ok(["start", id]);
     waitFor(() => state(id).status === "stopped", "stopped");
   });
