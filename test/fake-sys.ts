@@ -204,11 +204,11 @@ export class FakeSys implements Sys {
     try { fs.accessSync(p, mode); return true; } catch { return false; }
   }
   /** the host's own stat(2) of the path (open() in this fake also opens host paths) */
-  stat(p: string): { mode: number; rdev: number } {
+  stat(p: string): { mode: number; rdev: number; dev: number; ino: number } {
     this.record("stat", [p]);
     const st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) throw new SysError("stat", ENOENT, JSON.stringify(p));
-    return { mode: st.mode, rdev: st.rdev };
+    return { mode: st.mode, rdev: st.rdev, dev: st.dev, ino: st.ino };
   }
   fstat(fd: number): { mode: number; rdev: number } {
     this.record("fstat", [fd]);

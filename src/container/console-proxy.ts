@@ -1,6 +1,7 @@
 // `run -t` without --console-socket: tsrunc itself holds the pty master and copies between it
 // and its own stdio, with the host terminal in raw mode so keys reach the container unchanged.
-import * as fs from "node:fs";
+// node:fs on first use: run and exec import this module, and most of them have no terminal to proxy
+import { fs } from "../linux/lazy-fs";
 import type { Sys } from "../sys";
 import { setWinsize } from "../linux/terminal";
 

@@ -5,7 +5,6 @@
 //     │    clone(CLONE_PARENT) (a new pid or time namespace applies to children only), report, exit
 //     └─ stage 2 (our child): wait until the parent put it in the container's cgroups,
 //          apply the process attributes, execve; the CLOEXEC sync socket closes on success
-import * as fs from "node:fs";
 import * as path from "../pathname";
 import { type Sys } from "../sys";
 import type { Spec } from "../spec/types";
@@ -24,12 +23,13 @@ import { writePidFile } from "./create";
 import { readContainer } from "./query";
 import { proxyTerminal } from "./console-proxy";
 import { sendToConsoleSocket } from "../linux/terminal";
+import { exists, readFile } from "../linux/file";
 
 export type { ExecOptions, ExecPlan } from "./exec-stages";
 
 export function loadContainer(root: string, id: string): { saved: SavedState; spec: Spec } {
   const saved = readContainer(root, id);
-  const spec = JSON.parse(fs.readFileSync(path.join(saved.bundle, "config.json"), "utf8")) as Spec;
+  const spec = JSON.parse(readFile(path.join(saved.bundle, "config.json"))) as Spec;
   return { saved, spec };
 }
 
@@ -43,10 +43,15 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   if (!terminal && opts.consoleSocket) throw new UsageError("cannot use console socket if tsrunc will not allocate tty");
   if (!opts.process.args?.length) throw new UsageError("exec: args must not be empty");
   if (usesNotify(opts.seccomp)) throw new UsageError("exec: the container's seccomp filter uses SCMP_ACT_NOTIFY, which exec does not support yet");
-  // the namespaces that differ from ours are the container's
+  // the namespaces that differ from ours are the container's (a namespace is its nsfs inode)
   const joins = JOIN_ORDER.filter((t) => {
     const name = NS_PROC_NAME[t];
-    try { return fs.readlinkSync(`/proc/${saved.pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`); } catch { return false; }
+    try {
+      const theirs = sys.stat(`/proc/${saved.pid}/ns/${name}`), ours = sys.stat(`/proc/self/ns/${name}`);
+      return theirs.ino !== ours.ino || theirs.dev !== ours.dev;
+    } catch {
+      return false;
+    }
   });
   const engine = step("start the init engine", () => startInitEngine());
   const r = new SyncReader(engine.sock);
@@ -59,7 +64,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     if (stage1 !== engine.pid) reapQuietly(sys, engine.pid);
     pid = (r.expect("pid", "enter the container's namespaces", (m) => log.debug(m)) as { pid: number }).pid;
     reapQuietly(sys, stage1);
-    enterCgroups(saved.cgroups.filter((d) => fs.existsSync(d.dir)), pid);
+    enterCgroups(saved.cgroups.filter((d) => exists(d.dir, sys)), pid);
     send(engine.sock, { type: "go" });
     // success is silence: the socket is CLOEXEC, so a successful execve closes stage 2's end
     const m = r.next();

@@ -125,8 +125,9 @@ export interface Sys {
   /** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description" */
   describeKey(id: number): string;
   setKeyPerm(id: number, perm: number): void;
-  /** stat(2), symlinks followed: the file type and permission bits, and a device's number */
-  stat(path: string): { mode: number; rdev: number };
+  /** stat(2), symlinks followed: the file type and permission bits, a device's number, and the
+   * file's identity (dev, ino: a namespace's, for /proc/<pid>/ns/<type>) */
+  stat(path: string): { mode: number; rdev: number; dev: number; ino: number };
   /** access(2), F_OK for mode 0: whether the path resolves (symlinks followed); no struct to fill */
   access(path: string, mode: number): boolean;
   /** lstat(2): as stat, of a symlink itself */

@@ -59,11 +59,11 @@ export function createLibcSys(ffi: Backend): Sys {
     const m = u64(0, 0, addr(iov), 1, addr(ctl), ctl.length, 0);
     return { m, iov };
   };
-  /** struct stat (x86_64, 144 bytes): st_mode at 24, st_rdev at 40 */
+  /** struct stat (x86_64, 144 bytes): st_dev at 0, st_ino at 8, st_mode at 24, st_rdev at 40 */
   const statInto = (call: (st: Buffer) => void) => {
     const st = Buffer.alloc(144);
     call(st);
-    return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)) };
+    return { mode: st.readUInt32LE(24), rdev: Number(st.readBigUInt64LE(40)), dev: Number(st.readBigUInt64LE(0)), ino: Number(st.readBigUInt64LE(8)) };
   };
   const statAt = (path: string, flags: number, what: string) =>
     statInto((st) => check(sys6(SYS_newfstatat, -100 /* AT_FDCWD */, path, st, flags), what, q(path)));
