@@ -5,7 +5,7 @@ import { CAP_NAMES } from "../linux/capabilities";
 import { hostHierarchies } from "../linux/cgroups";
 import { systemdRunning } from "../linux/cgroups/systemd";
 import { NS_PROC_NAME } from "../linux/namespaces";
-import { MOUNT_OPTION_NAMES } from "../linux/mountopts";
+import { mountOptionNames } from "../linux/mountopts";
 import { resctrlMounted } from "../linux/intelrdt";
 
 export function features(): Record<string, unknown> {
@@ -14,7 +14,7 @@ export function features(): Record<string, unknown> {
     ociVersionMin: "1.0.0",
     ociVersionMax: "1.3.0",
     hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
-    mountOptions: MOUNT_OPTION_NAMES,
+    mountOptions: mountOptionNames(),
     linux: {
       namespaces: Object.entries(NS_PROC_NAME).filter(([, n]) => fs.existsSync(`/proc/self/ns/${n}`)).map(([t]) => t),
       capabilities: CAP_NAMES,

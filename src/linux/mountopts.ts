@@ -83,8 +83,13 @@ export function isBind(m: { type?: string; options?: string[] }): boolean {
   return m.type === "bind" || some(m.options, (o) => o === "bind" || o === "rbind");
 }
 
-/** every option name parseMountOptions applies, for `tsrunc features` */
-export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(REC_ATTR), ...IDMAP].sort();
+/**
+ * every option name parseMountOptions applies, for `tsrunc features`: a function, not a constant
+ * made at load, since create's parent and the init engine load this module (~0.25 ms at load)
+ */
+export function mountOptionNames(): string[] {
+  return [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(REC_ATTR), ...IDMAP].sort();
+}
 
 /** an idmapped mount (linux/idmapped.ts): its own id maps, or the idmap/ridmap option */
 export function isIdmapped(m: { options?: string[]; uidMappings?: unknown[]; gidMappings?: unknown[] }): boolean {
