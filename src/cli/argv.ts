@@ -2,7 +2,7 @@
 // state, kill, delete) pays for argv parsing, and loading yargs alone cost ~12 ms here. The flag
 // tables are the same objects yargs renders for --help, so the two cannot drift apart.
 import { UsageError } from "../errors";
-import { map, find, some } from "../sys/arrays";
+import { map, find } from "../sys/arrays";
 
 export interface FlagSpec {
   type: "boolean" | "string" | "number";
@@ -70,13 +70,14 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
   const args: Record<string, unknown> = {};
   const rest: string[] = [];
   let command: CommandModule | undefined;
+  // the index of the command's variadic positional, once the command is known (-1: none)
+  let tail = -1;
   const defaults = (flags: Flags) => { for (const [k, f] of Object.entries(flags)) if (f.default !== undefined && !(k in args)) args[k] = f.default; };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") { rest.push(...argv.slice(i + 1)); break; }
     // like runc (urfave/cli), what follows a command's fixed arguments is passed on verbatim
     // when the command takes a variadic tail (`ps <id> -o pid,comm`)
-    const tail = command ? variadicAt(command.command) : -1;
     if (tail >= 0 && rest.length >= tail) { rest.push(...argv.slice(i)); break; }
     if (a.startsWith("-") && a.length > 1) {
       const body = a.startsWith("--") ? a.slice(2) : a.slice(1);
@@ -96,6 +97,7 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
     if (!command) {
       command = find(commands, (c) => c.command.split(" ")[0] === a);
       if (!command) throw new UsageError(`unknown command ${JSON.stringify(a)}; see tsrunc --help`);
+      tail = variadicAt(command.command);
       continue;
     }
     rest.push(a);
@@ -111,6 +113,6 @@ export function parseArgv(argv: string[], globals: Flags, commands: CommandModul
     else if (i < rest.length) args[p.name] = rest[i];
     else if (p.required) throw new UsageError(`"${name}" requires the argument <${p.name}>; see tsrunc ${name} --help`);
   }
-  if (!some(pos, (p) => p.variadic) && rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
+  if (tail < 0 && rest.length > pos.length) throw new UsageError(`"${name}": unexpected argument ${JSON.stringify(rest[pos.length])}`);
   return { command, args };
 }

@@ -5,7 +5,7 @@ import { fs } from "../linux/lazy-fs";
 import { readFile } from "../linux/file";
 import * as path from "../pathname";
 import { O, S_IF, SIGNALS, type Sys } from "../sys";
-import type { Spec, Mount } from "../spec/types";
+import type { Spec } from "../spec/types";
 import { ConfigError, UsageError, StepError, step, errnoOf } from "../errors";
 import { loadSpec } from "../spec/load";
 import { validateId } from "../spec/validate";

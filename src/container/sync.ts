@@ -4,6 +4,7 @@
 import { realSys } from "../sys";
 import { errnoOf } from "../errors";
 import { bytes } from "../sys/bytes";
+import { writeBytes } from "../linux/file";
 
 export type SyncMsg =
   | { type: "plan"; kind: "create"; plan: import("./init").InitPlan }
@@ -23,9 +24,7 @@ export type SyncMsg =
   | { type: "error"; message: string; errno?: number };
 
 export function send(fd: number, msg: SyncMsg): void {
-  const b = bytes(JSON.stringify(msg) + "\n");
-  const sys = realSys();
-  for (let off = 0; off < b.length; ) off += sys.write(fd, b.subarray(off));
+  writeBytes(realSys(), fd, bytes(JSON.stringify(msg) + "\n"));
 }
 
 export class SyncReader {

@@ -33,8 +33,7 @@ export function readFile(path: string, sys: Sys = realSys()): string {
 export function writeFile(path: string, data: string, sys: Sys = realSys(), mode?: number): void {
   const fd = sys.open(path, O.WRONLY | O.CLOEXEC | (mode === undefined ? 0 : O.CREAT | O.TRUNC), mode ?? 0);
   try {
-    const b = bytes(data);
-    for (let off = 0; off < b.length;) off += sys.write(fd, b.subarray(off));
+    writeBytes(sys, fd, bytes(data));
   } finally {
     sys.close(fd);
   }
@@ -61,7 +60,10 @@ export function pathExists(path: string): boolean {
 
 /** all of text to fd (stdout, stderr, a log), through Sys (loaded with the verbs' batch if need be) */
 export function writeAll(fd: number, text: string): void {
-  const b = bytes(text);
-  const sys = sysLoaded() ? realSys() : realSys("verbs");
+  writeBytes(sysLoaded() ? realSys() : realSys("verbs"), fd, bytes(text));
+}
+
+/** all of b to fd: write(2) until none is left (a pipe or socket may take part of it) */
+export function writeBytes(sys: Sys, fd: number, b: Buffer): void {
   for (let off = 0; off < b.length;) off += sys.write(fd, b.subarray(off));
 }

@@ -37,7 +37,7 @@ export function keepJitOnFork(sys: Sys): void {
 }
 
 function keepMappingsOnFork(sys: Sys, which: (perms: string) => boolean): void {
-  adviseMappings(sys, (perms) => which(perms), MADV_DOFORK);
+  adviseMappings(sys, which, MADV_DOFORK);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Process helpers: the fork recipe's call sequence, PATH lookup, wait status → exit code, fd hygiene.
 import { describe, expect, test } from "bun:test";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import {
   assertSingleThreaded, clearCloexec, cloexecAllExcept, DEFAULT_PATH, exitCodeOf, findExecutable, forkSingleThreaded, threadCount, nonDefaultSignals, statusField,
 } from "../../src/linux/process";
@@ -121,6 +121,6 @@ describe("statusField", () => {
     expect(statusField("", "Name")).toBe("");
   });
   test("the live process: one of its fields", () => {
-    expect(Number(statusField(require("node:fs").readFileSync("/proc/self/status", "utf8"), "Pid"))).toBe(process.pid);
+    expect(Number(statusField(readFileSync("/proc/self/status", "utf8"), "Pid"))).toBe(process.pid);
   });
 });

@@ -3,10 +3,9 @@
 // hybrid (v1 controllers plus an empty cgroup2 mount, which gets the container's processes but
 // no limits: runc's fs driver on such hosts). Every field is checked before anything is written,
 // so an unsupported field leaves the cgroups untouched.
-import * as path from "../../pathname";
 import type { Resources } from "../../spec/types";
 import { applyV1Devices } from "./devices";
-import { CgroupFiles, fsIO, isSet, nonZero, UnsupportedResource, UnsupportedResources, type CgroupIO, type Num } from "./fsio";
+import { fsIO, isSet, nonZero, UnsupportedResource, UnsupportedResources, type CgroupIO, type Num } from "./fsio";
 import type { CgroupDir } from "./hierarchy";
 import { emptyStats, type RuncStats } from "./stats";
 import { allPids } from "./tree";
